@@ -1,0 +1,209 @@
+//! The typed tree `#[secured]` works on: one [`Operation`] per method, its
+//! [`Policy`], the [`SchemeRef`]s of its chain and its [`PermExpr`].
+
+use std::fmt;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use syn::{ImplItem, ItemImpl, LitStr, Path, Visibility};
+
+use crate::attr::{self, Attrs, Errors};
+
+/// A built-in authentication scheme, as named in `#[authenticated(...)]`.
+pub(crate) struct Builtin {
+    /// The name users write: `jwt`.
+    pub(crate) name: &'static str,
+    /// The type under `::auth_runtime::schemes` that implements it: `Jwt`.
+    pub(crate) type_name: &'static str,
+    /// The `key = "value"` arguments it accepts, e.g. `scope` for `oauth2`.
+    pub(crate) args: &'static [&'static str],
+}
+
+/// Every built-in scheme. Adding one here is all the macro needs; `oauth2` will take
+/// `args: &["scope"]`.
+pub(crate) const BUILTIN_SCHEMES: &[Builtin] = &[
+    Builtin {
+        name: "jwt",
+        type_name: "Jwt",
+        args: &[],
+    },
+    Builtin {
+        name: "session",
+        type_name: "Session",
+        args: &[],
+    },
+];
+
+/// The scheme that may carry OAuth2 scopes (OpenAPI allows scopes on no other).
+pub(crate) const SCOPED_SCHEME: &str = "oauth2";
+
+/// One entry of `#[authenticated(...)]`.
+pub(crate) enum SchemeRef {
+    /// A built-in scheme by name: `jwt`, `session`.
+    Builtin {
+        /// Its row of [`BUILTIN_SCHEMES`].
+        scheme: &'static Builtin,
+        /// The name as the user wrote it, for spans.
+        ident: Ident,
+        /// Its `key = "value"` arguments, already checked against [`Builtin::args`].
+        args: Vec<SchemeArg>,
+    },
+    /// A user type implementing `auth_runtime::Authenticator`: `crate::auth::ApiKey`.
+    Custom(Path),
+}
+
+impl SchemeRef {
+    /// The scheme as written, for messages and duplicate detection.
+    pub(crate) fn display(&self) -> String {
+        match self {
+            SchemeRef::Builtin { scheme, .. } => scheme.name.to_owned(),
+            SchemeRef::Custom(path) => quote::quote!(#path).to_string().replace(' ', ""),
+        }
+    }
+}
+
+/// A `key = "value"` argument of a scheme: `oauth2(scope = "read write")`.
+pub(crate) struct SchemeArg {
+    /// The key, e.g. `scope`.
+    pub(crate) key: Ident,
+    /// The value.
+    pub(crate) value: LitStr,
+}
+
+/// A permission expression: `IsAuthenticated & !IsAdmin | IsAdmin`.
+pub(crate) enum PermExpr {
+    /// A permission value, kept verbatim: `IsAdmin`, `HasScope("write")`.
+    Leaf(Leaf),
+    /// `!a`
+    Not(Box<PermExpr>),
+    /// `a & b`
+    And(Box<PermExpr>, Box<PermExpr>),
+    /// `a | b`
+    Or(Box<PermExpr>, Box<PermExpr>),
+}
+
+impl PermExpr {
+    /// The leaves, left to right.
+    pub(crate) fn leaves(&self) -> Vec<&Leaf> {
+        let mut out = Vec::new();
+        self.collect_leaves(&mut out);
+        out
+    }
+
+    fn collect_leaves<'a>(&'a self, out: &mut Vec<&'a Leaf>) {
+        match self {
+            PermExpr::Leaf(leaf) => out.push(leaf),
+            PermExpr::Not(a) => a.collect_leaves(out),
+            PermExpr::And(a, b) | PermExpr::Or(a, b) => {
+                a.collect_leaves(out);
+                b.collect_leaves(out);
+            }
+        }
+    }
+}
+
+/// Prints the tree with its combinators: `Or(A, And(B, Not(C)))`.
+impl fmt::Display for PermExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PermExpr::Leaf(leaf) => f.write_str(&leaf.tokens.to_string().replace(' ', "")),
+            PermExpr::Not(a) => write!(f, "Not({a})"),
+            PermExpr::And(a, b) => write!(f, "And({a}, {b})"),
+            PermExpr::Or(a, b) => write!(f, "Or({a}, {b})"),
+        }
+    }
+}
+
+/// One permission of an expression, emitted verbatim with the user's spans.
+#[derive(Clone)]
+pub(crate) struct Leaf {
+    /// The path and optional argument list: `HasScope("write")`.
+    pub(crate) tokens: TokenStream,
+    /// The span compile-time checks of this leaf carry (its last path segment).
+    pub(crate) span: Span,
+}
+
+/// Which schemes an operation tries.
+pub(crate) enum Chain<'a> {
+    /// The application's default chain: `#[authenticated]`, or `#[permission]` alone.
+    Default,
+    /// The declared schemes, in order.
+    Schemes(&'a [SchemeRef]),
+}
+
+/// What a guarded operation requires.
+pub(crate) struct Policy<'a> {
+    /// The authentication chain.
+    pub(crate) chain: Chain<'a>,
+    /// The permission expression; `None` means `IsAuthenticated`.
+    pub(crate) permission: Option<&'a PermExpr>,
+}
+
+/// A method of the `#[secured]` impl that carries `#[oai]` or one of our attributes.
+pub(crate) struct Operation {
+    /// Its position in [`SecuredImpl::item`]'s items.
+    pub(crate) index: usize,
+    /// The method name.
+    pub(crate) ident: Ident,
+    /// The method's visibility, given to its policy type too.
+    pub(crate) vis: Visibility,
+    /// Whether `#[OpenApi]` will see it as an operation (it has `#[oai(...)]`).
+    pub(crate) has_oai: bool,
+    /// Our attributes, parsed.
+    pub(crate) attrs: Attrs,
+}
+
+impl Operation {
+    /// The guard this operation needs; `None` for `#[public]`, no declaration, or an
+    /// invalid permission expression.
+    pub(crate) fn policy(&self) -> Option<Policy<'_>> {
+        if self.attrs.public.is_some() {
+            return None;
+        }
+        let permission = match &self.attrs.permission {
+            Some(attr) => Some(attr.expr.as_ref()?),
+            None => None,
+        };
+        let chain = match &self.attrs.authenticated {
+            Some(auth) => match &auth.schemes {
+                Some(schemes) => Chain::Schemes(schemes),
+                None => Chain::Default,
+            },
+            None if permission.is_some() => Chain::Default,
+            None => return None,
+        };
+        Some(Policy { chain, permission })
+    }
+}
+
+/// The impl block under `#[secured]`, with our attributes read and neutralised.
+pub(crate) struct SecuredImpl {
+    /// The impl as it will be re-emitted (before guards are inserted).
+    pub(crate) item: ItemImpl,
+    /// Its methods that are operations or carry our attributes.
+    pub(crate) operations: Vec<Operation>,
+}
+
+impl SecuredImpl {
+    /// Reads and neutralises our attributes on every method; syntax errors go to `errors`.
+    pub(crate) fn from_syn(mut item: ItemImpl, errors: &mut Errors) -> Self {
+        let mut operations = Vec::new();
+        for (index, impl_item) in item.items.iter_mut().enumerate() {
+            let ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            let ident = method.sig.ident.clone();
+            let has_oai = method.attrs.iter().any(|a| a.path().is_ident("oai"));
+            let attrs = attr::take(&mut method.attrs, &ident, errors);
+            if has_oai || !attrs.is_empty() {
+                operations.push(Operation {
+                    index,
+                    ident,
+                    vis: method.vis.clone(),
+                    has_oai,
+                    attrs,
+                });
+            }
+        }
+        SecuredImpl { item, operations }
+    }
+}

@@ -1,0 +1,372 @@
+//! Code generation: one policy type per guarded operation, and the guard parameter
+//! that makes `#[OpenApi]` run and document it.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::{ext::IdentExt, FnArg, ImplItem, ItemImpl, Pat, PatIdent, PatType, Token, Type};
+
+use crate::{
+    ast::{Chain, Leaf, Operation, PermExpr, Policy, SchemeRef, SecuredImpl},
+    attr::Errors,
+    fallback, valid,
+};
+
+/// `#[secured]`: parse, validate, generate. On failure: the errors, the impl with our
+/// attributes neutralised and no guard, and checks of the permissions and schemes that
+/// did parse (see [`Mode::Fallback`]).
+pub(crate) fn secured(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.spanned(
+            &args,
+            "`#[secured]` takes no arguments; write `#[secured]` above `#[OpenApi]`",
+        );
+    }
+    let item: ItemImpl = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            return fallback::expand(
+                input,
+                syn::Error::new(
+                    Span::call_site(),
+                    "`#[secured]` goes on an `impl` block, above `#[OpenApi]`",
+                ),
+            )
+        }
+    };
+    let hash = short_hash(&input.to_string());
+    let secured = SecuredImpl::from_syn(item, &mut errors);
+    let result = valid::check_order(&secured.item).and_then(|()| {
+        valid::check(&secured, &mut errors);
+        errors.finish()
+    });
+    let expanded = match result {
+        Ok(()) => generate(secured, &hash, Mode::Guard),
+        Err(error) => fallback::expand(generate(secured, &hash, Mode::Fallback), error),
+    };
+    debug(&expanded);
+    expanded
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Everything is valid: policy types and guards.
+    Guard,
+    /// Something is wrong: no guard, only checks of the permissions and custom schemes
+    /// that parsed, so that their own errors show in the same pass and the imports they
+    /// use stay used.
+    Fallback,
+}
+
+fn generate(secured: SecuredImpl, hash: &str, mode: Mode) -> TokenStream {
+    let SecuredImpl {
+        mut item,
+        operations,
+    } = secured;
+    let mut policies = TokenStream::new();
+    for op in &operations {
+        if mode == Mode::Fallback {
+            policies.extend(leftover_checks(op));
+            continue;
+        }
+        let Some(policy) = op.policy() else {
+            continue;
+        };
+        let marker = format_ident!("__AuthPolicy_{}_{}", op.ident.unraw(), hash);
+        policies.extend(policy_type(op, &policy, &marker));
+        if let Some(ImplItem::Fn(method)) = item.items.get_mut(op.index) {
+            if matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_))) {
+                method.sig.inputs.insert(1, guard_param(&marker));
+            }
+        }
+    }
+    quote! {
+        #policies
+        #item
+    }
+}
+
+/// The checks of [`policy_type`] for what parsed of an operation, in an anonymous
+/// constant.
+fn leftover_checks(op: &Operation) -> TokenStream {
+    let mut checks = TokenStream::new();
+    if let Some(permission) = &op.attrs.permission {
+        for (i, leaf) in permission.leaves.iter().enumerate() {
+            checks.extend(leaf_check(i, leaf));
+        }
+    }
+    if let Some(schemes) = op
+        .attrs
+        .authenticated
+        .as_ref()
+        .and_then(|a| a.schemes.as_ref())
+    {
+        let mut fn_body = TokenStream::new();
+        chain_type(schemes, &mut fn_body);
+        if !fn_body.is_empty() {
+            checks.extend(quote!(fn __auth_schemes() { #fn_body }));
+        }
+    }
+    if checks.is_empty() {
+        return checks;
+    }
+    quote! {
+        #[allow(dead_code)]
+        const _: () = {
+            #checks
+        };
+    }
+}
+
+/// The hidden policy type of one operation and its `Policy` impl.
+fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStream {
+    let vis = &op.vis;
+    let mut scheme_checks = TokenStream::new();
+    let mut leaf_fns = TokenStream::new();
+    let chain = match &policy.chain {
+        Chain::Default => quote!(::auth_runtime::__private::DefaultChain),
+        Chain::Schemes(schemes) => chain_type(schemes, &mut scheme_checks),
+    };
+    let permission = match policy.permission {
+        None => quote!(::auth_runtime::IsAuthenticated),
+        Some(expr) => {
+            // One function per leaf, its `impl Permission` on the user's span: a value that
+            // is no permission fails there, once; a combination of such opaque leaves is
+            // always a permission, so the error is not repeated on `permission()`.
+            for (i, leaf) in expr.leaves().into_iter().enumerate() {
+                leaf_fns.extend(leaf_check(i, leaf));
+            }
+            combine(expr, &mut 0)
+        }
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #marker;
+
+        impl ::auth_runtime::__private::Policy for #marker {
+            type Chain = #chain;
+
+            fn permission() -> impl ::auth_runtime::__private::Permission {
+                #leaf_fns
+                #scheme_checks
+                #permission
+            }
+        }
+    }
+}
+
+/// `(Jwt, Session, crate::auth::ApiKey,)`; adds a bound check per custom scheme, on its
+/// span, to `checks`.
+fn chain_type(schemes: &[SchemeRef], checks: &mut TokenStream) -> TokenStream {
+    let mut types = Vec::with_capacity(schemes.len());
+    let mut first_custom = None;
+    for scheme in schemes {
+        match scheme {
+            SchemeRef::Builtin { scheme, ident, .. } => {
+                let ty = Ident::new(scheme.type_name, ident.span());
+                types.push(quote_spanned!(ident.span()=> ::auth_runtime::schemes::#ty));
+            }
+            SchemeRef::Custom(path) => {
+                let span = path
+                    .segments
+                    .last()
+                    .map_or_else(Span::call_site, |segment| segment.ident.span());
+                first_custom.get_or_insert(span);
+                checks.extend(quote_spanned! {span=>
+                    ::auth_runtime::__private::require_authenticator::<#path>();
+                });
+                types.push(path.to_token_stream());
+            }
+        }
+    }
+    // The tuple's own `Chain` bound can only fail because of a custom scheme: report it
+    // there rather than on `#[secured]`.
+    let span = first_custom.unwrap_or_else(Span::call_site);
+    quote_spanned!(span=> (#(#types,)*))
+}
+
+/// The expression over the leaf functions, numbered in the order `leaves` returns them.
+fn combine(expr: &PermExpr, next: &mut usize) -> TokenStream {
+    match expr {
+        PermExpr::Leaf(leaf) => {
+            let name = leaf_fn(*next, leaf.span);
+            *next += 1;
+            quote!(#name())
+        }
+        PermExpr::Not(a) => {
+            let a = combine(a, next);
+            quote!(::auth_runtime::__private::Not(#a))
+        }
+        PermExpr::And(a, b) => {
+            let a = combine(a, next);
+            let b = combine(b, next);
+            quote!(::auth_runtime::__private::And(#a, #b))
+        }
+        PermExpr::Or(a, b) => {
+            let a = combine(a, next);
+            let b = combine(b, next);
+            quote!(::auth_runtime::__private::Or(#a, #b))
+        }
+    }
+}
+
+/// `fn __auth_permission_<i>() -> impl Permission { <leaf> }`, on the leaf's span.
+fn leaf_check(index: usize, leaf: &Leaf) -> TokenStream {
+    let name = leaf_fn(index, leaf.span);
+    let tokens = &leaf.tokens;
+    quote_spanned! {leaf.span=>
+        fn #name() -> impl ::auth_runtime::__private::Permission {
+            #tokens
+        }
+    }
+}
+
+fn leaf_fn(index: usize, span: Span) -> Ident {
+    Ident::new(&format!("__auth_permission_{index}"), span)
+}
+
+/// `__auth_guard: ::auth_runtime::__private::Guard<#marker>`
+fn guard_param(marker: &Ident) -> FnArg {
+    let span = Span::call_site();
+    FnArg::Typed(PatType {
+        attrs: Vec::new(),
+        pat: Box::new(Pat::Ident(PatIdent {
+            attrs: Vec::new(),
+            by_ref: None,
+            mutability: None,
+            ident: Ident::new("__auth_guard", span),
+            subpat: None,
+        })),
+        colon_token: <Token![:]>::default(),
+        ty: Box::new(Type::Verbatim(
+            quote!(::auth_runtime::__private::Guard<#marker>),
+        )),
+    })
+}
+
+/// FNV-1a of the impl's tokens, folded to 32 bits: stable across compilers, so two
+/// impls in one module get different policy type names and messages stay the same.
+fn short_hash(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{:08x}", (hash ^ (hash >> 32)) as u32)
+}
+
+/// `AUTH_MACROS_DEBUG=1` prints every expansion to stderr.
+fn debug(expanded: &TokenStream) {
+    let enabled = std::env::var_os("AUTH_MACROS_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
+    if enabled {
+        eprintln!("auth-macros: #[secured] expands to:\n{expanded}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(src: &str) -> String {
+        let input: TokenStream = src.parse().unwrap();
+        secured(TokenStream::new(), input).to_string()
+    }
+
+    #[test]
+    fn hash_is_short_and_stable() {
+        assert_eq!(short_hash("impl Api {}").len(), 8);
+        assert_eq!(short_hash("impl Api {}"), short_hash("impl Api {}"));
+        assert_ne!(short_hash("impl Api {}"), short_hash("impl Other {}"));
+    }
+
+    #[test]
+    fn generates_policy_and_guard() {
+        let out = expand(
+            r#"
+            #[OpenApi]
+            impl Api {
+                #[authenticated(jwt, session)]
+                #[permission(IsAuthenticated & !IsAdmin | IsAdmin)]
+                #[oai(path = "/p", method = "get")]
+                async fn profile(&self, user: Principal) {}
+
+                #[public]
+                #[oai(path = "/o", method = "get")]
+                async fn open(&self) {}
+            }
+            "#,
+        )
+        .replace(' ', "");
+        assert!(
+            out.contains(
+                "typeChain=(::auth_runtime::schemes::Jwt,::auth_runtime::schemes::Session,);"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("::auth_runtime::__private::Or(::auth_runtime::__private::And(__auth_permission_0(),::auth_runtime::__private::Not(__auth_permission_1())),__auth_permission_2())"), "{out}");
+        assert!(
+            out.contains(
+                "fn__auth_permission_1()->impl::auth_runtime::__private::Permission{IsAdmin}"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("asyncfnprofile(&self,__auth_guard:::auth_runtime::__private::Guard<__AuthPolicy_profile_"), "{out}");
+        assert!(out.contains("asyncfnopen(&self)"), "{out}");
+        assert!(out.contains("#[OpenApi]"), "{out}");
+        assert!(!out.contains("authenticated(jwt"), "{out}");
+        assert!(
+            out.contains("#[authenticated(__processed_by_secured)]"),
+            "{out}"
+        );
+        assert!(
+            out.contains("#[permission(__processed_by_secured)]"),
+            "{out}"
+        );
+        assert!(out.contains("#[public(__processed_by_secured)]"), "{out}");
+    }
+
+    #[test]
+    fn defaults() {
+        let out = expand(
+            r#"
+            #[OpenApi]
+            impl Api {
+                #[authenticated]
+                #[oai(path = "/a", method = "get")]
+                async fn a(&self) {}
+                #[permission(IsAdmin)]
+                #[oai(path = "/b", method = "get")]
+                async fn b(&self) {}
+            }
+            "#,
+        )
+        .replace(' ', "");
+        assert_eq!(
+            out.matches("typeChain=::auth_runtime::__private::DefaultChain;")
+                .count(),
+            2,
+            "{out}"
+        );
+        assert!(out.contains("::auth_runtime::IsAuthenticated"), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_item() {
+        let out = expand(
+            r#"
+            #[OpenApi]
+            impl Api {
+                #[authenticated(jtw)]
+                #[oai(path = "/a", method = "get")]
+                async fn a(&self) {}
+                #[oai(path = "/b", method = "get")]
+                async fn b(&self) {}
+            }
+            "#,
+        );
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+        assert!(out.contains("async fn a (& self)"), "{out}");
+        assert!(!out.contains("__AuthPolicy"), "{out}");
+    }
+}

@@ -1,0 +1,82 @@
+//! The `#[secured]` / `#[authenticated]` / `#[permission]` / `#[public]` DSL of
+//! `auth-runtime`. Use the macros through `auth_runtime`, which re-exports them and
+//! provides every path the generated code names.
+//!
+//! Set `AUTH_MACROS_DEBUG=1` to print each `#[secured]` expansion to stderr.
+
+#![forbid(unsafe_code)]
+
+mod ast;
+mod attr;
+mod expand;
+mod fallback;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Goes on an `impl` block, above `#[OpenApi]`. Reads each operation's
+/// `#[authenticated(...)]`, `#[permission(...)]` and `#[public]`, and gives every guarded
+/// operation a hidden first parameter that runs its authentication chain and
+/// permissions before anything else is extracted and documents its `security`.
+///
+/// An operation (a method with `#[oai(...)]`) that declares none of the three is a
+/// compile error: access is denied by default.
+///
+/// ```ignore
+/// use auth_runtime::{authenticated, permission, public, secured, IsAdmin, Principal};
+/// use poem_openapi::{payload::PlainText, OpenApi};
+///
+/// struct Api;
+///
+/// #[secured]
+/// #[OpenApi]
+/// impl Api {
+///     #[authenticated(jwt, session)]
+///     #[permission(IsAdmin)]
+///     #[oai(path = "/admin", method = "get")]
+///     async fn admin(&self, who: Principal) -> PlainText<String> {
+///         PlainText(format!("{who:?}"))
+///     }
+///
+///     #[public]
+///     #[oai(path = "/health", method = "get")]
+///     async fn health(&self) -> PlainText<&'static str> {
+///         PlainText("ok")
+///     }
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn secured(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::secured(args.into(), input.into()).into()
+}
+
+/// The authentication schemes of an operation, tried in order:
+/// `#[authenticated(jwt, session)]`, a custom scheme type such as
+/// `#[authenticated(jwt, crate::auth::ApiKey)]`, or `#[authenticated]` for the
+/// application's default chain. Without `#[permission]`, it requires `IsAuthenticated`.
+///
+/// Read by `#[secured]`; on its own it is an error.
+#[proc_macro_attribute]
+pub fn authenticated(args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::misplaced("authenticated", args.into(), input.into()).into()
+}
+
+/// The permissions of an operation: permission values combined with `&` (all), `|`
+/// (any), `!` (not) and parentheses, e.g.
+/// `#[permission(IsAuthenticated & !IsAdmin | HasScope("write"))]`. Without
+/// `#[authenticated]`, the application's default chain authenticates.
+///
+/// Read by `#[secured]`; on its own it is an error.
+#[proc_macro_attribute]
+pub fn permission(args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::misplaced("permission", args.into(), input.into()).into()
+}
+
+/// Marks an operation as open to everyone: no authentication, no permission, no
+/// `security` in the OpenAPI document.
+///
+/// Read by `#[secured]`; on its own it is an error.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::misplaced("public", args.into(), input.into()).into()
+}

@@ -1,0 +1,133 @@
+//! Checks that need more than one node: attribute order on the impl, attributes that
+//! contradict each other, operations without a policy, repeated schemes.
+
+use quote::quote;
+use syn::{Error, ItemImpl};
+
+use crate::{
+    ast::{Operation, SchemeRef, SecuredImpl},
+    attr::Errors,
+};
+
+/// `#[OpenApi]` must still be on the impl, i.e. below `#[secured]`.
+pub(crate) fn check_order(item: &ItemImpl) -> syn::Result<()> {
+    let has_openapi = item.attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "OpenApi")
+    });
+    if has_openapi {
+        return Ok(());
+    }
+    let impl_token = &item.impl_token;
+    let self_ty = &item.self_ty;
+    Err(Error::new_spanned(
+        quote!(#impl_token #self_ty),
+        "`#[secured]` must be placed above `#[OpenApi]`, which was not found below it; write `#[secured]` then `#[OpenApi]` on the impl",
+    ))
+}
+
+/// Checks every operation of the impl.
+pub(crate) fn check(secured: &SecuredImpl, errors: &mut Errors) {
+    for op in &secured.operations {
+        check_operation(op, errors);
+    }
+}
+
+fn check_operation(op: &Operation, errors: &mut Errors) {
+    let name = &op.ident;
+    let attrs = &op.attrs;
+
+    if !op.has_oai {
+        let present = [
+            attrs
+                .authenticated
+                .as_ref()
+                .map(|a| (&a.original, "authenticated")),
+            attrs
+                .permission
+                .as_ref()
+                .map(|p| (&p.original, "permission")),
+            attrs.public.as_ref().map(|p| (p, "public")),
+        ];
+        for (attr, shown) in present.into_iter().flatten() {
+            errors.spanned(
+                attr,
+                format_args!(
+                    "`#[{shown}]` only applies to operations, and `{name}` has no `#[oai(...)]`; add `#[oai(path = \"...\", method = \"...\")]` or remove it"
+                ),
+            );
+        }
+        return;
+    }
+
+    if let Some(public) = &attrs.public {
+        let conflicting = match (&attrs.authenticated, &attrs.permission) {
+            (Some(_), Some(_)) => Some("`#[authenticated]` and `#[permission]`"),
+            (Some(_), None) => Some("`#[authenticated]`"),
+            (None, Some(_)) => Some("`#[permission]`"),
+            (None, None) => None,
+        };
+        if let Some(shown) = conflicting {
+            errors.spanned(
+                public,
+                format_args!(
+                    "`#[public]` cannot be combined with {shown} on `{name}`; remove `#[public]` to guard the operation, or remove {shown} to leave it open"
+                ),
+            );
+        }
+    } else if attrs.authenticated.is_none() && attrs.permission.is_none() {
+        errors.spanned(
+            name,
+            format_args!(
+                "operation `{name}` declares no policy; add `#[authenticated(...)]` and/or `#[permission(...)]`, or `#[public]` if it is meant to be open"
+            ),
+        );
+    }
+
+    let schemes = attrs
+        .authenticated
+        .as_ref()
+        .and_then(|a| a.schemes.as_deref())
+        .unwrap_or_default();
+    check_schemes(schemes, errors);
+}
+
+fn check_schemes(schemes: &[SchemeRef], errors: &mut Errors) {
+    let mut seen: Vec<String> = Vec::new();
+    for scheme in schemes {
+        let shown = scheme.display();
+        if seen.contains(&shown) {
+            let message = format!(
+                "duplicate scheme `{shown}` in `#[authenticated(...)]`; each scheme is tried once, remove this one"
+            );
+            match scheme {
+                SchemeRef::Builtin { ident, .. } => errors.spanned(ident, message),
+                SchemeRef::Custom(path) => errors.spanned(path, message),
+            }
+        } else {
+            seen.push(shown);
+        }
+        if let SchemeRef::Builtin { args, .. } = scheme {
+            let mut keys: Vec<String> = Vec::new();
+            for arg in args {
+                let key = arg.key.to_string();
+                if keys.contains(&key) {
+                    errors.spanned(
+                        &arg.key,
+                        format_args!("duplicate argument `{key}`; give it once"),
+                    );
+                } else {
+                    keys.push(key);
+                }
+                if arg.value.value().trim().is_empty() {
+                    errors.spanned(
+                        &arg.value,
+                        format_args!("empty `{}`; give a value or remove the argument", arg.key),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+use auth_runtime::{authenticated, permission, secured, IsAdmin};
+use poem_openapi::{payload::PlainText, OpenApi};
+
+struct Api;
+
+#[secured]
+#[OpenApi]
+impl Api {
+    #[authenticated()]
+    #[permission(IsAdmin)]
+    #[oai(path = "/a", method = "get")]
+    async fn a(&self) -> PlainText<&'static str> {
+        PlainText("a")
+    }
+}
+
+fn main() {}

@@ -1,0 +1,199 @@
+//! The shared state every scheme needs (settings, store, keys, hasher) and the
+//! middleware that hands it to each request.
+
+use std::sync::Arc;
+
+use poem::{Endpoint, FromRequest, IntoResponse, Middleware, Request, RequestBody, Response};
+use rand::RngCore;
+use sha2::{Digest, Sha512};
+
+use crate::{
+    error::AuthError,
+    jwt::JwtService,
+    password::{HashError, PasswordHasher},
+    principal::PrincipalSlot,
+    settings::{Settings, SettingsError},
+    store::{Store, StoreError},
+};
+
+/// Why an [`AuthContext`] could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// The settings are invalid.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The hashing parameters are invalid.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+struct Inner {
+    settings: Settings,
+    store: Store,
+    hasher: PasswordHasher,
+    jwt: JwtService,
+    cookie_key: cookie::Key,
+    csrf_key: [u8; 64],
+}
+
+/// Settings, store, password hasher and keys, shared by every request. Cheap to clone.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use auth_runtime::{AuthContext, Settings, Store};
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = Store::connect(&format!("sqlite://{}/a.sqlite3", dir.path().display())).await.unwrap();
+/// store.migrate().await.unwrap();
+/// let ctx = AuthContext::new(Settings::default(), store).await.unwrap();
+/// assert_eq!(ctx.settings().jwt.algorithm, "HS256");
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct AuthContext(Arc<Inner>);
+
+impl std::fmt::Debug for AuthContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthContext").finish_non_exhaustive()
+    }
+}
+
+impl AuthContext {
+    /// Builds the context. Without a configured `secret_key`, the one kept in the
+    /// store is used (generated on first use), so instances sharing a database agree.
+    pub async fn new(settings: Settings, store: Store) -> Result<Self, ContextError> {
+        settings.validate()?;
+        let secret = match &settings.secret_key {
+            Some(k) => k.clone(),
+            None => {
+                store
+                    .secret_or_insert("secret_key", || {
+                        let mut b = [0u8; 48];
+                        rand::rngs::OsRng.fill_bytes(&mut b);
+                        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b)
+                    })
+                    .await?
+            }
+        };
+        // Independent keys per purpose, derived from the one secret.
+        let derive = |purpose: &[u8]| {
+            Sha512::new()
+                .chain_update(purpose)
+                .chain_update(secret.as_bytes())
+                .finalize()
+        };
+        let cookie_key = cookie::Key::from(&derive(b"auth-runtime.cookie")[..]);
+        let csrf_key: [u8; 64] = derive(b"auth-runtime.csrf").into();
+        let jwt_key = settings.jwt.signing_key.clone().unwrap_or(secret);
+        let jwt = JwtService::new(&settings.jwt, jwt_key.as_bytes());
+        let hasher = PasswordHasher::new(&settings.password)?;
+        Ok(Self(Arc::new(Inner {
+            settings,
+            store,
+            hasher,
+            jwt,
+            cookie_key,
+            csrf_key,
+        })))
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The password hasher.
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.0.hasher
+    }
+
+    /// JWT issuing and verification.
+    pub fn jwt(&self) -> &JwtService {
+        &self.0.jwt
+    }
+
+    pub(crate) fn cookie_key(&self) -> &cookie::Key {
+        &self.0.cookie_key
+    }
+
+    pub(crate) fn csrf_key(&self) -> &[u8; 64] {
+        &self.0.csrf_key
+    }
+
+    /// The middleware that makes this context available to every request.
+    pub fn layer(&self) -> AuthLayer {
+        AuthLayer::new(self.clone())
+    }
+}
+
+/// What [`AuthLayer`] stores in each request: the context and the slot the chain
+/// writes the principal into.
+#[derive(Clone)]
+pub(crate) struct RequestAuth {
+    pub(crate) ctx: AuthContext,
+    pub(crate) slot: PrincipalSlot,
+}
+
+/// Middleware that gives every request the [`AuthContext`]. Secured operations fail
+/// closed (500, logged) without it.
+///
+/// ```no_run
+/// # async fn demo(ctx: auth_runtime::AuthContext) {
+/// use poem::{EndpointExt, Route};
+/// let app = Route::new().with(ctx.layer());
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AuthLayer(AuthContext);
+
+impl AuthLayer {
+    /// Wraps a context.
+    pub fn new(ctx: AuthContext) -> Self {
+        Self(ctx)
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for AuthLayer {
+    type Output = AuthEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        AuthEndpoint {
+            inner: ep,
+            ctx: self.0.clone(),
+        }
+    }
+}
+
+/// The endpoint [`AuthLayer`] produces.
+pub struct AuthEndpoint<E> {
+    inner: E,
+    ctx: AuthContext,
+}
+
+impl<E: Endpoint> Endpoint for AuthEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        req.extensions_mut().insert(RequestAuth {
+            ctx: self.ctx.clone(),
+            slot: PrincipalSlot::default(),
+        });
+        self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}
+
+impl<'a> FromRequest<'a> for AuthContext {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        req.extensions()
+            .get::<RequestAuth>()
+            .map(|s| s.ctx.clone())
+            .ok_or_else(|| AuthError::Misconfigured("AuthLayer is missing from the route").into())
+    }
+}

@@ -1,0 +1,266 @@
+//! Rejections: every way the framework refuses a request, each with its status and
+//! DRF-compatible JSON body.
+
+use std::borrow::Cow;
+
+use poem::{
+    error::ResponseError,
+    http::{header, HeaderValue, StatusCode},
+    Response,
+};
+use serde_json::{json, Value};
+
+/// DRF's `NotAuthenticated` detail.
+pub const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
+/// DRF's `AuthenticationFailed` detail.
+pub const AUTHENTICATION_FAILED: &str = "Incorrect authentication credentials.";
+/// DRF's `PermissionDenied` detail.
+pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
+
+/// Why a permission refused a request: the message and machine-readable code that
+/// reach the client in the 403 body.
+///
+/// ```
+/// use auth_runtime::Denial;
+/// let d = Denial::new("Only the author may edit this article.").with_code("not_owner");
+/// assert_eq!(d.code(), "not_owner");
+/// assert_eq!(Denial::default().message(), "You do not have permission to perform this action.");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    message: Cow<'static, str>,
+    code: Cow<'static, str>,
+}
+
+impl Denial {
+    /// A denial with its own message and the code `permission_denied`.
+    pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            message: message.into(),
+            code: Cow::Borrowed("permission_denied"),
+        }
+    }
+
+    /// Replaces the machine-readable code.
+    pub fn with_code(mut self, code: impl Into<Cow<'static, str>>) -> Self {
+        self.code = code.into();
+        self
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+}
+
+impl Default for Denial {
+    fn default() -> Self {
+        Self::new(PERMISSION_DENIED)
+    }
+}
+
+/// A refused request. Converts into a [`poem::Error`] whose response is the JSON body
+/// DRF would send, with `WWW-Authenticate` on every 401.
+///
+/// ```
+/// use auth_runtime::AuthError;
+/// use poem::{error::ResponseError, http::StatusCode};
+/// let e = AuthError::not_authenticated(&["Bearer realm=\"api\""]);
+/// assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+/// let resp = e.as_response();
+/// assert_eq!(resp.headers()["www-authenticate"], "Bearer realm=\"api\"");
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No credentials and the permissions need some (401).
+    #[error("Authentication credentials were not provided.")]
+    NotAuthenticated {
+        /// `WWW-Authenticate` challenges of the endpoint's schemes.
+        challenges: &'static [&'static str],
+    },
+    /// Credentials were present but wrong (401).
+    #[error("{detail}")]
+    AuthenticationFailed {
+        /// Human-readable detail.
+        detail: Cow<'static, str>,
+        /// Machine-readable code (`authentication_failed`, `token_not_valid`, ...).
+        code: &'static str,
+        /// Extra body members (simplejwt's `messages`).
+        extra: Option<Value>,
+        /// `WWW-Authenticate` challenges of the endpoint's schemes.
+        challenges: &'static [&'static str],
+    },
+    /// Authenticated but not allowed (403).
+    #[error("{}", .0.message())]
+    PermissionDenied(Denial),
+    /// A session-authenticated unsafe request failed the cross-site check (403).
+    #[error("CSRF Failed: {0}")]
+    CsrfFailed(&'static str),
+    /// The server is set up wrongly (500); the message is logged, not sent.
+    #[error("authentication is misconfigured: {0}")]
+    Misconfigured(&'static str),
+    /// The store could not be reached (503); details are logged, not sent.
+    #[error("authentication backend unavailable")]
+    Unavailable,
+}
+
+impl AuthError {
+    /// 401 `not_authenticated` with these challenges.
+    pub fn not_authenticated(challenges: &'static [&'static str]) -> Self {
+        Self::NotAuthenticated { challenges }
+    }
+
+    /// 401 `authentication_failed` with DRF's or a scheme's own message.
+    pub fn authentication_failed(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::AuthenticationFailed {
+            detail: detail.into(),
+            code: "authentication_failed",
+            extra: None,
+            challenges: &[],
+        }
+    }
+
+    /// Sets the endpoint's challenges on a 401 (other kinds are returned unchanged).
+    pub fn with_challenges(mut self, new: &'static [&'static str]) -> Self {
+        match &mut self {
+            Self::NotAuthenticated { challenges }
+            | Self::AuthenticationFailed { challenges, .. } => {
+                *challenges = new;
+            }
+            _ => {}
+        }
+        self
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::NotAuthenticated { .. } => "not_authenticated",
+            Self::AuthenticationFailed { code, .. } => code,
+            Self::PermissionDenied(d) => d.code(),
+            Self::CsrfFailed(_) => "permission_denied",
+            Self::Misconfigured(_) => "server_error",
+            Self::Unavailable => "service_unavailable",
+        }
+    }
+
+    fn body(&self) -> Value {
+        let detail = match self {
+            Self::Misconfigured(_) => Cow::Borrowed("A server error occurred."),
+            other => Cow::Owned(other.to_string()),
+        };
+        let mut body = json!({ "detail": detail, "code": self.code() });
+        if let (
+            Self::AuthenticationFailed {
+                extra: Some(Value::Object(extra)),
+                ..
+            },
+            Value::Object(map),
+        ) = (self, &mut body)
+        {
+            map.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        body
+    }
+}
+
+impl ResponseError for AuthError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NotAuthenticated { .. } | Self::AuthenticationFailed { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::PermissionDenied(_) | Self::CsrfFailed(_) => StatusCode::FORBIDDEN,
+            Self::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn as_response(&self) -> Response {
+        if let Self::Misconfigured(why) = self {
+            tracing::error!("{why}");
+        }
+        let mut resp = json_response(self.status(), &self.body());
+        if let Self::NotAuthenticated { challenges }
+        | Self::AuthenticationFailed { challenges, .. } = self
+        {
+            let headers = resp.headers_mut();
+            // A 401 must carry a challenge (RFC 9110 §15.5.2) even for an endpoint
+            // that declared none of its own.
+            let challenges: &[&str] = if challenges.is_empty() {
+                &[crate::schemes::DEFAULT_CHALLENGE]
+            } else {
+                challenges
+            };
+            for c in challenges {
+                if let Ok(v) = HeaderValue::from_str(c) {
+                    headers.append(header::WWW_AUTHENTICATE, v);
+                }
+            }
+        }
+        resp
+    }
+}
+
+/// A JSON response with this status and body.
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// Turns any error response into a JSON one, `{"detail": "..."}`, keeping its status
+/// and headers: use with poem's `catch_all_error` so that a malformed body, an unknown
+/// path or a wrong method never answers with plain text. 5xx details are logged, not
+/// sent.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use poem::{http::StatusCode, EndpointExt, Route, test::TestClient};
+/// let app = Route::new().catch_all_error(auth_runtime::error::json_error);
+/// let resp = TestClient::new(app).get("/nope").send().await;
+/// resp.assert_status(StatusCode::NOT_FOUND);
+/// resp.assert_json(serde_json::json!({"detail": "Not found."})).await;
+/// # });
+/// ```
+pub async fn json_error(err: poem::Error) -> Response {
+    let resp = err.into_response();
+    let is_json = resp
+        .content_type()
+        .is_some_and(|c| c.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let status = parts.status;
+    let detail = if status.is_server_error() {
+        let text = body.into_string().await.unwrap_or_default();
+        tracing::error!(%status, error = %text, "request failed");
+        "A server error occurred.".to_owned()
+    } else if status == StatusCode::NOT_FOUND {
+        "Not found.".to_owned()
+    } else {
+        let text = body.into_string().await.unwrap_or_default();
+        if text.is_empty() {
+            status
+                .canonical_reason()
+                .unwrap_or("Bad request.")
+                .to_owned()
+        } else {
+            text
+        }
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut out = json_response(status, &json!({ "detail": detail }));
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
+}

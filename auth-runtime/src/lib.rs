@@ -1,0 +1,49 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod authenticator;
+pub mod chain;
+pub mod context;
+pub mod csrf;
+pub mod error;
+pub mod jwt;
+pub mod password;
+pub mod permission;
+pub mod principal;
+pub mod schemes;
+pub mod session;
+pub mod settings;
+pub mod store;
+
+pub use auth_macros::{authenticated, permission, public, secured};
+pub use authenticator::{Authenticator, Outcome};
+pub use chain::{Chain, Guard, Policy};
+pub use context::{AuthContext, AuthLayer};
+pub use error::{AuthError, Denial};
+pub use permission::{
+    AllowAny, And, IsAdmin, IsAuthenticated, IsAuthenticatedOrReadOnly, Not, Or, Permission,
+    PermissionContext,
+};
+pub use principal::{Identity, Principal, User};
+pub use settings::Settings;
+pub use store::Store;
+
+/// Paths used by the code `#[secured]` generates, so that users need no dependency
+/// besides this crate. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use poem;
+    pub use poem_openapi;
+
+    pub use crate::chain::{Guard, Policy};
+    pub use crate::permission::{And, Not, Or, Permission};
+    pub use crate::schemes::DefaultChain;
+
+    /// Fails to compile, on the user's own span, when `_p` is not a permission.
+    #[inline(always)]
+    pub fn require_permission<P: Permission>(_p: &P) {}
+
+    /// Fails to compile, on the user's own span, when `A` is not a scheme.
+    #[inline(always)]
+    pub fn require_authenticator<A: crate::Authenticator>() {}
+}

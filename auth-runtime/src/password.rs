@@ -1,0 +1,312 @@
+//! argon2id password hashing off the async runtime, and Django's password validators.
+
+use std::sync::Arc;
+
+use argon2::{
+    password_hash::{
+        rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
+    },
+    Algorithm, Argon2, Params, Version,
+};
+use tokio::sync::Semaphore;
+
+use crate::settings::PasswordSettings;
+
+/// Why hashing failed (bad parameters, or the blocking pool went away).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+/// Hashes and verifies passwords with argon2id on tokio's blocking pool, at most
+/// `max_concurrent_hashes` at once so a login storm leaves the runtime free.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use auth_runtime::{password::PasswordHasher, settings::PasswordSettings};
+/// let h = PasswordHasher::new(&PasswordSettings::default()).unwrap();
+/// let hash = h.hash("correct horse").await.unwrap();
+/// assert!(hash.starts_with("$argon2id$"));
+/// assert!(h.verify("correct horse", Some(&hash)).await);
+/// assert!(!h.verify("wrong", Some(&hash)).await);
+/// assert!(!h.verify("anything", None).await); // unknown user: same cost, always false
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct PasswordHasher {
+    argon: Argon2<'static>,
+    permits: Arc<Semaphore>,
+    /// Verified against when the user does not exist, so that the response time does
+    /// not tell which usernames exist.
+    dummy_hash: Arc<str>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher").finish_non_exhaustive()
+    }
+}
+
+impl PasswordHasher {
+    /// A hasher with these costs.
+    pub fn new(s: &PasswordSettings) -> Result<Self, HashError> {
+        let params = Params::new(
+            s.argon2_memory_kib,
+            s.argon2_iterations,
+            s.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| HashError(e.to_string()))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::generate(&mut OsRng);
+        let dummy_hash = argon
+            .hash_password(b"dummy password for unknown users", &salt)
+            .map_err(|e| HashError(e.to_string()))?
+            .to_string();
+        let permits = s
+            .max_concurrent_hashes
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1);
+        Ok(Self {
+            argon,
+            permits: Arc::new(Semaphore::new(permits)),
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(Argon2<'static>) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashError(e.to_string()))?;
+        let argon = self.argon.clone();
+        tokio::task::spawn_blocking(move || f(argon))
+            .await
+            .map_err(|e| HashError(e.to_string()))
+    }
+
+    /// A PHC-format argon2id hash with a fresh random salt.
+    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+        let password = password.to_owned();
+        self.blocking(move |argon| {
+            let salt = SaltString::generate(&mut OsRng);
+            argon
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| HashError(e.to_string()))
+        })
+        .await?
+    }
+
+    /// Whether `password` matches `hash`. With `None` (no such user) a dummy hash is
+    /// verified so the cost is the same, and the answer is false. Comparison is
+    /// constant-time inside argon2.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        let known = hash.is_some();
+        let hash: String = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
+        let password = password.to_owned();
+        let ok = self
+            .blocking(move |argon| {
+                PasswordHash::new(&hash)
+                    .map(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok())
+                    .unwrap_or(false)
+            })
+            .await
+            .unwrap_or(false);
+        ok && known
+    }
+}
+
+/// A short list of the passwords most often found in breaches; Django checks against
+/// 20,000 of them. Lowercase; compared case-insensitively.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456",
+    "123456789",
+    "12345678",
+    "password",
+    "qwerty",
+    "qwerty123",
+    "1q2w3e4r",
+    "12345",
+    "1234567",
+    "1234567890",
+    "111111",
+    "123123",
+    "000000",
+    "abc123",
+    "iloveyou",
+    "password1",
+    "password123",
+    "admin",
+    "admin123",
+    "administrator",
+    "welcome",
+    "welcome1",
+    "letmein",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "shadow",
+    "master",
+    "superman",
+    "batman",
+    "trustno1",
+    "passw0rd",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1qaz2wsx",
+    "qazwsx",
+    "654321",
+    "666666",
+    "121212",
+    "123321",
+    "7777777",
+    "987654321",
+    "football1",
+    "michael",
+    "jennifer",
+    "charlie",
+    "jordan23",
+    "liverpool",
+    "starwars",
+    "whatever",
+    "freedom",
+    "hello123",
+    "login",
+    "changeme",
+    "secret",
+    "test1234",
+    "testtest",
+    "default",
+    "computer",
+    "internet",
+    "killer",
+    "pokemon",
+    "solo",
+    "hunter2",
+    "mustang",
+    "access",
+    "flower",
+    "loveme",
+    "matrix",
+    "cheese",
+    "soccer",
+    "hockey",
+    "ranger",
+    "buster",
+    "thomas",
+    "robert",
+    "daniel",
+    "andrew",
+    "joshua",
+    "jessica",
+    "ashley",
+    "nicole",
+    "qwerty1",
+    "password!",
+    "p@ssw0rd",
+    "p@ssword",
+    "pass1234",
+    "aa123456",
+    "abcd1234",
+    "1234qwer",
+    "zaq12wsx",
+    "q1w2e3r4",
+    "q1w2e3r4t5",
+    "1qazxsw2",
+    "google",
+    "samsung",
+    "apple123",
+];
+
+/// A field error, worded as Django's validators word them.
+pub type ValidationErrors = Vec<String>;
+
+/// Runs Django's four default validators on a new password: minimum length, too
+/// common, entirely numeric, too similar to the username or email.
+///
+/// ```
+/// use auth_runtime::password::validate_password;
+/// assert!(validate_password("testpass123", "testuser", "t@example.com", 8).is_ok());
+/// let errs = validate_password("12345", "bob", "", 8).unwrap_err();
+/// assert!(errs.contains(&"This password is too short. It must contain at least 8 characters.".to_string()));
+/// assert!(errs.contains(&"This password is entirely numeric.".to_string()));
+/// assert!(errs.contains(&"This password is too common.".to_string()));
+/// ```
+pub fn validate_password(
+    password: &str,
+    username: &str,
+    email: &str,
+    min_length: usize,
+) -> Result<(), ValidationErrors> {
+    let mut errors = Vec::new();
+    if let Some(attr) = too_similar(password, username, email) {
+        errors.push(format!("The password is too similar to the {attr}."));
+    }
+    if password.chars().count() < min_length {
+        errors.push(format!(
+            "This password is too short. It must contain at least {min_length} characters."
+        ));
+    }
+    let lower = password.trim().to_lowercase();
+    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+        errors.push("This password is too common.".into());
+    }
+    if !password.is_empty() && password.chars().all(|c| c.is_ascii_digit()) {
+        errors.push("This password is entirely numeric.".into());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Django's `UserAttributeSimilarityValidator`: compares the password with each
+/// attribute and its word parts; similarity 0.7 or more is refused.
+fn too_similar(password: &str, username: &str, email: &str) -> Option<&'static str> {
+    let password = password.to_lowercase();
+    for (name, value) in [("username", username), ("email address", email)] {
+        let value = value.to_lowercase();
+        if value.is_empty() {
+            continue;
+        }
+        let parts = std::iter::once(value.as_str()).chain(
+            value
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| p.len() >= 3),
+        );
+        for part in parts {
+            if strsim::normalized_levenshtein(&password, part) >= 0.7 {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similar_to_username_is_refused() {
+        let errs = validate_password("johnsmith1", "johnsmith", "", 8).unwrap_err();
+        assert_eq!(
+            errs,
+            vec!["The password is too similar to the username.".to_string()]
+        );
+    }
+
+    #[test]
+    fn tutorial_password_passes() {
+        assert!(validate_password("testpass123", "testuser", "[email protected]", 8).is_ok());
+    }
+}

@@ -1,0 +1,152 @@
+//! Who is making the request: an authenticated [`Identity`] or nobody.
+
+use std::sync::Arc;
+
+use poem::{FromRequest, Request, RequestBody};
+use serde::Serialize;
+
+use crate::error::AuthError;
+
+/// A user account as the framework sees it (never carries the password hash).
+///
+/// ```
+/// use auth_runtime::User;
+/// let u = User { id: 1, username: "ann".into(), email: "ann@example.com".into(),
+///                is_staff: false, is_superuser: false, is_active: true };
+/// assert!(!u.is_staff);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// Unique login name.
+    pub username: String,
+    /// Email address as registered.
+    pub email: String,
+    /// May use the admin-only endpoints (DRF's `is_staff`).
+    pub is_staff: bool,
+    /// Has every permission.
+    pub is_superuser: bool,
+    /// Inactive users cannot authenticate.
+    pub is_active: bool,
+}
+
+/// An authenticated caller: the user, the scheme that proved it, and what the
+/// credential carries.
+///
+/// ```
+/// use auth_runtime::{Identity, User};
+/// let user = User { id: 7, username: "bo".into(), email: String::new(),
+///                   is_staff: true, is_superuser: false, is_active: true };
+/// let id = Identity::new(user, "jwt");
+/// assert_eq!(id.scheme, "jwt");
+/// assert!(id.scopes.is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The account.
+    pub user: User,
+    /// Name of the scheme that authenticated the request (`"jwt"`, `"session"`, ...).
+    pub scheme: &'static str,
+    /// Scopes granted by the credential, for schemes that have them (OAuth2, scoped JWTs).
+    pub scopes: Option<Vec<String>>,
+    /// The verified claims, for token schemes that have them (JWT).
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Identity {
+    /// An identity with no scopes and no claims.
+    pub fn new(user: User, scheme: &'static str) -> Self {
+        Self {
+            user,
+            scheme,
+            scopes: None,
+            claims: None,
+        }
+    }
+
+    /// Whether the credential grants `scope` (always false for scheme without scopes).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|g| g == scope))
+    }
+}
+
+/// The caller of a request: anonymous, or an authenticated [`Identity`].
+///
+/// A handler of a `#[secured]` API takes it as a parameter after the chain has run:
+///
+/// ```
+/// use auth_runtime::Principal;
+/// fn greet(p: &Principal) -> String {
+///     match p.identity() {
+///         Some(id) => format!("hello {}", id.user.username),
+///         None => "hello stranger".to_owned(),
+///     }
+/// }
+/// assert_eq!(greet(&Principal::Anonymous), "hello stranger");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub enum Principal {
+    /// No scheme recognised credentials.
+    #[default]
+    Anonymous,
+    /// A scheme authenticated the request.
+    Authenticated(Arc<Identity>),
+}
+
+impl Principal {
+    /// The identity, if authenticated.
+    pub fn identity(&self) -> Option<&Identity> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Authenticated(id) => Some(id),
+        }
+    }
+
+    /// The user, if authenticated.
+    pub fn user(&self) -> Option<&User> {
+        self.identity().map(|i| &i.user)
+    }
+
+    /// DRF's `request.user.is_authenticated`.
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Principal::Authenticated(_))
+    }
+}
+
+impl From<Identity> for Principal {
+    fn from(id: Identity) -> Self {
+        Principal::Authenticated(Arc::new(id))
+    }
+}
+
+/// Per-request slot written by the chain and read by the [`Principal`] extractor.
+///
+/// Inserted by [`AuthLayer`](crate::AuthLayer); the chain runs as the operation's first
+/// parameter, so every later parameter sees its result.
+#[derive(Clone, Default)]
+pub(crate) struct PrincipalSlot(pub(crate) std::sync::OnceLock<Principal>);
+
+impl<'a> FromRequest<'a> for Principal {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        // No slot or an unset slot means no chain ran for this operation: anonymous,
+        // which grants nothing (fail closed).
+        Ok(req
+            .extensions()
+            .get::<PrincipalSlot>()
+            .and_then(|s| s.0.get())
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+impl<'a> FromRequest<'a> for Identity {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        match Principal::from_request(req, body).await? {
+            Principal::Authenticated(id) => Ok(Arc::unwrap_or_clone(id)),
+            Principal::Anonymous => Err(AuthError::not_authenticated(&[]).into()),
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! One settings type with production defaults, loaded from a TOML file and
+//! `AUTH_`-prefixed environment variables (`AUTH_JWT__ACCESS_TOKEN_LIFETIME=60`).
+
+use std::path::Path;
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+/// Everything the framework can be told. Every field has a default; a file and the
+/// environment override them, in that order.
+///
+/// ```
+/// use auth_runtime::Settings;
+/// let s = Settings::default();
+/// assert_eq!(s.jwt.access_token_lifetime, 300);
+/// assert_eq!(s.jwt.algorithm, "HS256");
+/// assert!(s.session.cookie_httponly);
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Server secret for HS* JWT signatures, cookie signatures and CSRF tokens. When
+    /// absent, a random one is generated once and kept in the database, so that every
+    /// instance sharing the database agrees on it.
+    pub secret_key: Option<String>,
+    /// The default chain for `#[authenticated]` with no list (DRF's
+    /// `DEFAULT_AUTHENTICATION_CLASSES`), by scheme name.
+    pub default_schemes: Vec<String>,
+    /// JSON Web Tokens (simplejwt's `SIMPLE_JWT`).
+    pub jwt: JwtSettings,
+    /// Server-side sessions and their cookie.
+    pub session: SessionSettings,
+    /// Password hashing and validation.
+    pub password: PasswordSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            default_schemes: vec!["session".into(), "jwt".into()],
+            jwt: JwtSettings::default(),
+            session: SessionSettings::default(),
+            password: PasswordSettings::default(),
+        }
+    }
+}
+
+/// simplejwt's settings, same names and defaults (lifetimes in seconds).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtSettings {
+    /// `ACCESS_TOKEN_LIFETIME` (default 5 minutes).
+    pub access_token_lifetime: u64,
+    /// `REFRESH_TOKEN_LIFETIME` (default 1 day).
+    pub refresh_token_lifetime: u64,
+    /// `ROTATE_REFRESH_TOKENS`: refresh also returns a new refresh token.
+    pub rotate_refresh_tokens: bool,
+    /// `BLACKLIST_AFTER_ROTATION`: a rotated refresh token is blacklisted at once.
+    pub blacklist_after_rotation: bool,
+    /// `UPDATE_LAST_LOGIN` on token obtain.
+    pub update_last_login: bool,
+    /// `ALGORITHM`: `HS256` (default), `HS384` or `HS512`.
+    pub algorithm: String,
+    /// `SIGNING_KEY`; defaults to [`Settings::secret_key`].
+    pub signing_key: Option<String>,
+    /// `ISSUER`: set as `iss` and required on verification when present.
+    pub issuer: Option<String>,
+    /// `AUDIENCE`: set as `aud` and required on verification when present.
+    pub audience: Option<String>,
+    /// `LEEWAY` in seconds for `exp`/`nbf`.
+    pub leeway: u64,
+    /// `AUTH_HEADER_TYPES`: accepted `Authorization` prefixes.
+    pub auth_header_types: Vec<String>,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        Self {
+            access_token_lifetime: 5 * 60,
+            refresh_token_lifetime: 24 * 60 * 60,
+            rotate_refresh_tokens: false,
+            blacklist_after_rotation: false,
+            update_last_login: false,
+            algorithm: "HS256".into(),
+            signing_key: None,
+            issuer: None,
+            audience: None,
+            leeway: 0,
+            auth_header_types: vec!["Bearer".into()],
+        }
+    }
+}
+
+/// How unsafe requests of session-authenticated callers are protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CsrfMode {
+    /// Refuse what the browser marks as cross-origin (`Sec-Fetch-Site`, else `Origin`
+    /// against `Host` and the trusted origins), like Go's `http.CrossOriginProtection`.
+    /// Non-browser clients need no token.
+    #[default]
+    Origin,
+    /// The origin check and, in addition, an `X-CSRFToken` header matching the
+    /// `csrftoken` cookie set at login.
+    Strict,
+}
+
+/// The session cookie and CSRF protection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Session lifetime in seconds (Django's `SESSION_COOKIE_AGE`, two weeks).
+    pub cookie_age: u64,
+    /// Send the cookie over HTTPS only. Off by default so the demo works on plain
+    /// `http://127.0.0.1`; turn it on in production.
+    pub cookie_secure: bool,
+    /// `SameSite`: `Lax` (default), `Strict` or `None`.
+    pub cookie_samesite: String,
+    /// Cookie `Domain`, when it must be shared with subdomains.
+    pub cookie_domain: Option<String>,
+    /// CSRF protection mode.
+    pub csrf_mode: CsrfMode,
+    /// Origins (`https://app.example.com`) allowed to make cross-origin unsafe requests
+    /// (Django's `CSRF_TRUSTED_ORIGINS`).
+    pub trusted_origins: Vec<String>,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            cookie_age: 14 * 24 * 60 * 60,
+            cookie_secure: false,
+            cookie_samesite: "Lax".into(),
+            cookie_domain: None,
+            csrf_mode: CsrfMode::Origin,
+            trusted_origins: Vec::new(),
+        }
+    }
+}
+
+/// argon2id cost and the password validators.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    /// argon2 memory in KiB (OWASP: 19456 = 19 MiB).
+    pub argon2_memory_kib: u32,
+    /// argon2 iterations (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// argon2 lanes (OWASP: 1).
+    pub argon2_parallelism: u32,
+    /// How many hashes may run at once; the rest wait, so a login storm cannot take
+    /// every blocking thread. Default: the number of CPUs.
+    pub max_concurrent_hashes: Option<usize>,
+    /// Minimum password length (Django's default: 8).
+    pub min_length: usize,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self {
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: None,
+            min_length: 8,
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Defaults, then `file` if given (it must exist), then `AUTH_*` environment
+    /// variables (`__` separates sections: `AUTH_SESSION__COOKIE_SECURE=true`).
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_over(Settings::default(), file)
+    }
+
+    /// Like [`Settings::load`], over an application's own defaults instead of the
+    /// framework's.
+    pub fn load_over(base: Settings, file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut fig = Figment::from(Serialized::defaults(base));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(SettingsError(format!("{} does not exist", path.display())));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        let s: Settings = fig
+            .merge(Env::prefixed("AUTH_").split("__"))
+            .extract()
+            .map_err(|e| SettingsError(e.to_string()))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Checks values that would only fail later, at the first request.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if !matches!(self.jwt.algorithm.as_str(), "HS256" | "HS384" | "HS512") {
+            return Err(SettingsError(format!(
+                "jwt.algorithm `{}` is not supported; use HS256, HS384 or HS512",
+                self.jwt.algorithm
+            )));
+        }
+        if !matches!(
+            self.session.cookie_samesite.as_str(),
+            "Lax" | "Strict" | "None"
+        ) {
+            return Err(SettingsError(
+                "session.cookie_samesite must be Lax, Strict or None".into(),
+            ));
+        }
+        if self.jwt.access_token_lifetime == 0 || self.jwt.refresh_token_lifetime == 0 {
+            return Err(SettingsError("token lifetimes must be positive".into()));
+        }
+        if let Some(k) = &self.secret_key {
+            if k.len() < 32 {
+                return Err(SettingsError(
+                    "secret_key must be at least 32 characters".into(),
+                ));
+            }
+        }
+        for name in &self.default_schemes {
+            if !crate::schemes::BUILTIN_NAMES.contains(&name.as_str()) {
+                return Err(SettingsError(format!(
+                    "default_schemes: unknown scheme `{name}`; expected one of {:?}",
+                    crate::schemes::BUILTIN_NAMES
+                )));
+            }
+        }
+        Ok(())
+    }
+}

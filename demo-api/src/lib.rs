@@ -1,0 +1,73 @@
+//! The API of the DRF tutorials (accounts, session login, simplejwt endpoints, a
+//! JWT-protected hello) on poem + auth-runtime. `main.rs` is its command line.
+
+#![warn(missing_docs)]
+
+mod accounts;
+mod hello;
+mod tokens;
+
+use auth_runtime::{settings::Settings, AuthContext, Store};
+use poem::{
+    middleware::{SizeLimit, Tracing},
+    Endpoint, EndpointExt, Route,
+};
+use poem_openapi::OpenApiService;
+
+pub use accounts::AccountsApi;
+pub use hello::HelloApi;
+pub use tokens::TokenApi;
+
+/// Where the demo keeps its data unless `DATABASE_URL` says otherwise: a file in the
+/// working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://demo-api.sqlite3";
+
+/// Largest request body accepted (bigger ones get 413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The tutorial's `SIMPLE_JWT` block: 30-minute access, 1-day refresh, rotation with
+/// blacklisting. A settings file and `AUTH_*` variables still override it.
+pub fn demo_defaults() -> Settings {
+    let mut s = Settings::default();
+    s.jwt.access_token_lifetime = 30 * 60;
+    s.jwt.refresh_token_lifetime = 24 * 60 * 60;
+    s.jwt.rotate_refresh_tokens = true;
+    s.jwt.blacklist_after_rotation = true;
+    s
+}
+
+/// The demo's OpenAPI service (every operation, with its security requirements).
+pub fn api_service() -> OpenApiService<(AccountsApi, TokenApi, HelloApi), ()> {
+    OpenApiService::new(
+        (AccountsApi, TokenApi, HelloApi),
+        "demo-api",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("The DRF authentication tutorials' API, secured with auth-runtime.")
+}
+
+/// Opens the database, applies migrations and builds the context.
+pub async fn connect(
+    settings: Settings,
+    database_url: &str,
+) -> Result<AuthContext, Box<dyn std::error::Error + Send + Sync>> {
+    let store = Store::connect(database_url).await?;
+    store.migrate().await?;
+    Ok(AuthContext::new(settings, store).await?)
+}
+
+/// The whole application: API, Swagger UI at `/docs`, the document at
+/// `/openapi.json`, JSON errors everywhere.
+pub fn app(ctx: AuthContext) -> impl Endpoint {
+    let api = api_service();
+    let ui = api.swagger_ui();
+    let spec = api.spec_endpoint();
+    Route::new()
+        .nest("/", api)
+        .nest("/docs", ui)
+        .at("/openapi.json", spec)
+        .with(SizeLimit::new(MAX_BODY_BYTES))
+        .with(ctx.layer())
+        .catch_all_error(auth_runtime::error::json_error)
+        .with(Tracing)
+}

@@ -1,0 +1,202 @@
+use std::collections::BTreeMap;
+
+use auth_runtime::{jwt::TokenError, public, secured, AuthContext, AuthError};
+use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+use serde_json::{json, Value};
+
+/// simplejwt's views: `/api/token/`, `refresh/`, `verify/`, `blacklist/`.
+pub struct TokenApi;
+
+#[derive(Object)]
+struct Credentials {
+    username: Option<String>,
+    #[oai(write_only)]
+    password: Option<String>,
+}
+
+#[derive(Object)]
+struct RefreshIn {
+    refresh: Option<String>,
+}
+
+#[derive(Object)]
+struct VerifyIn {
+    token: Option<String>,
+}
+
+/// `{refresh, access}`.
+#[derive(Object)]
+struct PairOut {
+    refresh: String,
+    access: String,
+}
+
+/// `{access}`, plus `refresh` when rotating.
+#[derive(Object)]
+struct RefreshOut {
+    access: String,
+    #[oai(skip_serializing_if_is_none)]
+    refresh: Option<String>,
+}
+
+/// An error body: `{"detail", "code"}` (401) or `{"field": ["..."]}` (400).
+type ErrorBody = Json<Value>;
+
+#[derive(ApiResponse)]
+enum PairResponse {
+    /// A new access/refresh pair.
+    #[oai(status = 200)]
+    Ok(Json<PairOut>),
+    /// A field is missing.
+    #[oai(status = 400)]
+    Invalid(ErrorBody),
+    /// `No active account found with the given credentials`.
+    #[oai(status = 401)]
+    Unauthorized(ErrorBody, #[oai(header = "WWW-Authenticate")] String),
+}
+
+#[derive(ApiResponse)]
+enum RefreshResponse {
+    /// A new access token (and refresh token when rotating).
+    #[oai(status = 200)]
+    Ok(Json<RefreshOut>),
+    /// A field is missing.
+    #[oai(status = 400)]
+    Invalid(ErrorBody),
+    /// `token_not_valid`: invalid, expired, wrong type or blacklisted.
+    #[oai(status = 401)]
+    Unauthorized(ErrorBody, #[oai(header = "WWW-Authenticate")] String),
+}
+
+#[derive(ApiResponse)]
+enum EmptyResponse {
+    /// `{}`.
+    #[oai(status = 200)]
+    Ok(Json<BTreeMap<String, String>>),
+    /// A field is missing.
+    #[oai(status = 400)]
+    Invalid(ErrorBody),
+    /// `token_not_valid`.
+    #[oai(status = 401)]
+    Unauthorized(ErrorBody, #[oai(header = "WWW-Authenticate")] String),
+}
+
+fn challenge() -> String {
+    <auth_runtime::schemes::Jwt as auth_runtime::Authenticator>::CHALLENGE.to_owned()
+}
+
+fn required(field: &str) -> ErrorBody {
+    Json(json!({ field: ["This field is required."] }))
+}
+
+/// The token error as a response, or an error for a store failure (503).
+fn token_error(e: TokenError) -> Result<ErrorBody, poem::Error> {
+    match AuthError::from(e) {
+        AuthError::AuthenticationFailed { detail, code, .. } => {
+            Ok(Json(json!({ "detail": detail, "code": code })))
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[secured]
+#[OpenApi]
+impl TokenApi {
+    /// Obtains an access/refresh pair with username and password.
+    #[public]
+    #[oai(path = "/api/token/", method = "post")]
+    async fn obtain(
+        &self,
+        ctx: AuthContext,
+        body: Json<Credentials>,
+    ) -> poem::Result<PairResponse> {
+        let (username, password) = match (body.0.username, body.0.password) {
+            (Some(u), Some(p)) => (u, p),
+            (u, p) => {
+                let mut errors = serde_json::Map::new();
+                for (field, missing) in [("username", u.is_none()), ("password", p.is_none())] {
+                    if missing {
+                        errors.insert(field.into(), json!(["This field is required."]));
+                    }
+                }
+                return Ok(PairResponse::Invalid(Json(Value::Object(errors))));
+            }
+        };
+        let record = ctx.store().user_by_username(&username).await.map_err(|e| {
+            tracing::error!(error = %e, "user lookup failed");
+            poem::Error::from(AuthError::Unavailable)
+        })?;
+        let hash = record
+            .as_ref()
+            .filter(|r| r.user.is_active)
+            .map(|r| r.password_hash.as_str());
+        let verified = ctx.hasher().verify(&password, hash).await;
+        let Some(record) = record.filter(|_| verified) else {
+            return Ok(PairResponse::Unauthorized(
+                Json(json!({
+                    "detail": "No active account found with the given credentials",
+                    "code": "no_active_account",
+                })),
+                challenge(),
+            ));
+        };
+        match ctx.jwt().obtain_pair(ctx.store(), &record.user).await {
+            Ok(pair) => Ok(PairResponse::Ok(Json(PairOut {
+                refresh: pair.refresh,
+                access: pair.access,
+            }))),
+            Err(e) => token_error(e).map(|b| PairResponse::Unauthorized(b, challenge())),
+        }
+    }
+
+    /// Exchanges a refresh token for a new access token; with rotation, also a new
+    /// refresh token, and the old one is blacklisted.
+    #[public]
+    #[oai(path = "/api/token/refresh/", method = "post")]
+    async fn refresh(
+        &self,
+        ctx: AuthContext,
+        body: Json<RefreshIn>,
+    ) -> poem::Result<RefreshResponse> {
+        let Some(token) = body.0.refresh else {
+            return Ok(RefreshResponse::Invalid(required("refresh")));
+        };
+        match ctx.jwt().refresh(ctx.store(), &token).await {
+            Ok(r) => Ok(RefreshResponse::Ok(Json(RefreshOut {
+                access: r.access,
+                refresh: r.refresh,
+            }))),
+            Err(e) => token_error(e).map(|b| RefreshResponse::Unauthorized(b, challenge())),
+        }
+    }
+
+    /// Checks a token (access or refresh); a blacklisted token is invalid.
+    #[public]
+    #[oai(path = "/api/token/verify/", method = "post")]
+    async fn verify(&self, ctx: AuthContext, body: Json<VerifyIn>) -> poem::Result<EmptyResponse> {
+        let Some(token) = body.0.token else {
+            return Ok(EmptyResponse::Invalid(required("token")));
+        };
+        match ctx.jwt().verify(ctx.store(), &token).await {
+            Ok(()) => Ok(EmptyResponse::Ok(Json(BTreeMap::new()))),
+            Err(e) => token_error(e).map(|b| EmptyResponse::Unauthorized(b, challenge())),
+        }
+    }
+
+    /// JWT logout: blacklists a refresh token.
+    #[public]
+    #[oai(path = "/api/token/blacklist/", method = "post")]
+    async fn blacklist(
+        &self,
+        ctx: AuthContext,
+        body: Json<RefreshIn>,
+    ) -> poem::Result<EmptyResponse> {
+        let Some(token) = body.0.refresh else {
+            return Ok(EmptyResponse::Invalid(required("refresh")));
+        };
+        match ctx.jwt().blacklist(ctx.store(), &token).await {
+            Ok(()) => Ok(EmptyResponse::Ok(Json(BTreeMap::new()))),
+            Err(e) => token_error(e).map(|b| EmptyResponse::Unauthorized(b, challenge())),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a test harness: failing loudly is its job
+//! Test harness: a demo-api instance on a fresh database, driven through HTTP with
+//! poem's `TestClient`.
+//!
+//! Every scenario runs on SQLite (a temporary file) and, when `TEST_DATABASE_URL`
+//! names a PostgreSQL server (`.ci/run` sets it), on a fresh PostgreSQL database too.
+//! Without it the PostgreSQL half is skipped with a printed reason.
+
+use auth_runtime::{settings::Settings, AuthContext};
+use poem::{endpoint::BoxEndpoint, test::TestClient, EndpointExt};
+
+/// The signing secret the tests use, so they can forge tokens.
+pub const SECRET: &str = "test-secret-key-0123456789-abcdefghijklmnop";
+
+/// A running app and what it is backed by.
+pub struct Harness {
+    /// The client.
+    pub client: TestClient<BoxEndpoint<'static>>,
+    /// The app's context (store, settings).
+    pub ctx: AuthContext,
+    /// Which backend: "sqlite" or "postgres".
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Settings for tests: the demo's, a fixed secret, cheaper argon2.
+pub fn test_settings() -> Settings {
+    let mut s = demo_api::demo_defaults();
+    s.secret_key = Some(SECRET.into());
+    s.password.argon2_memory_kib = 8 * 1024;
+    s.password.argon2_iterations = 1;
+    s
+}
+
+async fn build(settings: Settings, url: &str) -> (TestClient<BoxEndpoint<'static>>, AuthContext) {
+    let ctx = demo_api::connect(settings, url)
+        .await
+        .expect("connect and migrate");
+    (
+        TestClient::new(demo_api::app(ctx.clone()).map_to_response().boxed()),
+        ctx,
+    )
+}
+
+/// A harness on a fresh SQLite file.
+pub async fn sqlite(settings: Settings) -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/test.sqlite3", dir.path().display());
+    let (client, ctx) = build(settings, &url).await;
+    Harness {
+        client,
+        ctx,
+        backend: "sqlite",
+        _dir: Some(dir),
+    }
+}
+
+/// A harness on a fresh PostgreSQL database, or `None` (with the reason printed) when
+/// `TEST_DATABASE_URL` is not set.
+pub async fn postgres(settings: Settings) -> Option<Harness> {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipping the PostgreSQL run: TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("auth_test_{:016x}", rand::random::<u64>());
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(b, _)| b);
+    let (client, ctx) = build(settings, &format!("{base}/{name}")).await;
+    Some(Harness {
+        client,
+        ctx,
+        backend: "postgres",
+        _dir: None,
+    })
+}
+
+/// Every backend available here.
+pub async fn all_backends(settings: Settings) -> Vec<Harness> {
+    let mut v = vec![sqlite(settings.clone()).await];
+    v.extend(postgres(settings).await);
+    v
+}
+
+/// A response taken apart: status, headers, JSON body (`Null` if empty or not JSON).
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: poem::http::HeaderMap,
+    /// Body as JSON.
+    pub json: serde_json::Value,
+    /// Body as text.
+    pub text: String,
+}
+
+impl Reply {
+    /// All `Set-Cookie` values.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `name=value` pair of a cookie this response sets.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .and_then(|c| c.split(';').next().map(str::to_owned))
+    }
+}
+
+impl Harness {
+    /// Sends a request. `body` is sent as JSON when given.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = match method {
+            "GET" => self.client.get(path),
+            "POST" => self.client.post(path),
+            "PUT" => self.client.put(path),
+            "DELETE" => self.client.delete(path),
+            other => panic!("unsupported method {other}"),
+        };
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.body_json(&b);
+        }
+        let resp = req.send().await.0;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.into_body().into_string().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        Reply {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    /// Registers a user through the API and asserts it worked.
+    pub async fn register(&self, username: &str, password: &str) -> serde_json::Value {
+        let r = self
+            .call(
+                "POST",
+                "/api/accounts/register/",
+                Some(serde_json::json!({"username": username, "email": format!("{username}@example.com"), "password": password})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            r.status, 201,
+            "[{}] register {username}: {}",
+            self.backend, r.text
+        );
+        r.json
+    }
+
+    /// Creates a staff user directly in the store.
+    pub async fn create_admin(&self, username: &str, password: &str) {
+        let hash = self.ctx.hasher().hash(password).await.expect("hash");
+        self.ctx
+            .store()
+            .create_user(auth_runtime::store::NewUser {
+                username,
+                email: "admin@example.com",
+                password_hash: &hash,
+                is_staff: true,
+                is_superuser: true,
+            })
+            .await
+            .expect("create admin");
+    }
+
+    /// Obtains a JWT pair and returns (access, refresh).
+    pub async fn jwt_pair(&self, username: &str, password: &str) -> (String, String) {
+        let r = self
+            .call(
+                "POST",
+                "/api/token/",
+                Some(serde_json::json!({"username": username, "password": password})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "[{}] token: {}", self.backend, r.text);
+        (
+            r.json["access"].as_str().expect("access").to_owned(),
+            r.json["refresh"].as_str().expect("refresh").to_owned(),
+        )
+    }
+
+    /// Logs in with a session and returns the `sessionid=...` cookie pair.
+    pub async fn session_login(&self, username: &str, password: &str) -> String {
+        let r = self
+            .call(
+                "POST",
+                "/api/accounts/login/",
+                Some(serde_json::json!({"username": username, "password": password})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "[{}] login: {}", self.backend, r.text);
+        r.cookie("sessionid").expect("sessionid cookie")
+    }
+}

@@ -1,0 +1,81 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! The generated OpenAPI document: security per operation, scheme components, and a
+//! snapshot so that a poem-openapi upgrade that changes it is seen.
+//! Regenerate with `UPDATE_SNAPSHOTS=1 cargo test -p e2e-tests --test openapi` and
+//! review the diff.
+
+use serde_json::{json, Value};
+
+fn spec() -> Value {
+    serde_json::from_str(&demo_api::api_service().spec()).expect("spec is JSON")
+}
+
+#[test]
+fn profile_lists_jwt_or_session_and_both_components() {
+    let doc = spec();
+    let profile = &doc["paths"]["/api/accounts/profile/"]["get"];
+    assert_eq!(profile["security"], json!([{"jwt": []}, {"session": []}]));
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(
+        schemes["jwt"],
+        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": schemes["jwt"]["description"].clone()})
+    );
+    assert_eq!(schemes["session"]["type"], "apiKey");
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "sessionid");
+}
+
+#[test]
+fn public_operations_have_no_security_and_hello_is_jwt_only() {
+    let doc = spec();
+    for path in [
+        "/api/accounts/register/",
+        "/api/accounts/login/",
+        "/api/token/",
+        "/api/token/refresh/",
+    ] {
+        assert!(
+            doc["paths"][path]["post"].get("security").is_none(),
+            "{path} must be open"
+        );
+    }
+    assert_eq!(
+        doc["paths"]["/api/"]["get"]["security"],
+        json!([{"jwt": []}])
+    );
+    assert_eq!(
+        doc["paths"]["/api/accounts/logout/"]["post"]["security"],
+        json!([{"session": []}, {"jwt": []}])
+    );
+}
+
+#[test]
+fn document_matches_snapshot() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/openapi.json");
+    let actual = serde_json::to_string_pretty(&spec()).expect("pretty") + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &actual).expect("write snapshot");
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "the OpenAPI document changed; review it and run with UPDATE_SNAPSHOTS=1 to accept:\n{}",
+        first_difference(&expected, &actual)
+    );
+}
+
+fn first_difference(a: &str, b: &str) -> String {
+    a.lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+        .map(|(i, (x, y))| format!("line {}:\n- {x}\n+ {y}", i + 1))
+        .unwrap_or_else(|| {
+            format!(
+                "lengths differ: {} vs {} lines",
+                a.lines().count(),
+                b.lines().count()
+            )
+        })
+}
