@@ -101,6 +101,52 @@ impl PermExpr {
     }
 }
 
+impl PermExpr {
+    /// The expression in the DSL's own syntax, with parentheses only where precedence
+    /// needs them: `IsAuthenticated & !IsAdmin | IsAdmin`.
+    pub(crate) fn source(&self) -> String {
+        self.source_at(0)
+    }
+
+    fn source_at(&self, parent: u8) -> String {
+        let (own, text) = match self {
+            PermExpr::Leaf(leaf) => (3, render(leaf.tokens.clone())),
+            PermExpr::Not(a) => (2, format!("!{}", a.source_at(2))),
+            PermExpr::And(a, b) => (1, format!("{} & {}", a.source_at(1), b.source_at(2))),
+            PermExpr::Or(a, b) => (0, format!("{} | {}", a.source_at(0), b.source_at(1))),
+        };
+        if own < parent {
+            format!("({text})")
+        } else {
+            text
+        }
+    }
+}
+
+/// Tokens as a person writes them: `HasScope("read write")`, `a::B(1, 2)`.
+fn render(tokens: TokenStream) -> String {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut out = String::new();
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                out.push_str(&render(g.stream()));
+                out.push_str(close);
+            }
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    out
+}
+
 /// Prints the tree with its combinators: `Or(A, And(B, Not(C)))`.
 impl fmt::Display for PermExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,6 +194,9 @@ pub(crate) struct Operation {
     pub(crate) vis: Visibility,
     /// Whether `#[OpenApi]` will see it as an operation (it has `#[oai(...)]`).
     pub(crate) has_oai: bool,
+    /// Methods and path read from `#[oai(...)]`, for the policy table; `None` if they
+    /// are not literals (poem-openapi reports its own errors).
+    pub(crate) route: Option<attr::Route>,
     /// Our attributes, parsed.
     pub(crate) attrs: Attrs,
 }
@@ -181,6 +230,8 @@ pub(crate) struct SecuredImpl {
     pub(crate) item: ItemImpl,
     /// Its methods that are operations or carry our attributes.
     pub(crate) operations: Vec<Operation>,
+    /// `#[OpenApi(prefix_path = "...")]`, when it is a literal.
+    pub(crate) prefix: Option<String>,
 }
 
 impl SecuredImpl {
@@ -192,7 +243,9 @@ impl SecuredImpl {
                 continue;
             };
             let ident = method.sig.ident.clone();
-            let has_oai = method.attrs.iter().any(|a| a.path().is_ident("oai"));
+            let oai = method.attrs.iter().find(|a| a.path().is_ident("oai"));
+            let has_oai = oai.is_some();
+            let route = oai.and_then(attr::route);
             let attrs = attr::take(&mut method.attrs, &ident, errors);
             if has_oai || !attrs.is_empty() {
                 operations.push(Operation {
@@ -200,10 +253,20 @@ impl SecuredImpl {
                     ident,
                     vis: method.vis.clone(),
                     has_oai,
+                    route,
                     attrs,
                 });
             }
         }
-        SecuredImpl { item, operations }
+        let prefix = item
+            .attrs
+            .iter()
+            .find(|a| a.path().segments.last().is_some_and(|s| s.ident == "OpenApi"))
+            .and_then(attr::prefix_path);
+        SecuredImpl {
+            item,
+            operations,
+            prefix,
+        }
     }
 }

@@ -197,6 +197,70 @@ pub(crate) fn take(attrs: &mut Vec<Attribute>, method: &Ident, errors: &mut Erro
     out
 }
 
+/// Where poem-openapi serves an operation, as far as the policy table needs it.
+pub(crate) struct Route {
+    /// Uppercase methods: `GET`.
+    pub(crate) methods: Vec<String>,
+    /// The path as written in `#[oai(path = "...")]`.
+    pub(crate) path: String,
+}
+
+/// Reads `path` and `method` from `#[oai(...)]`, skipping its other arguments.
+pub(crate) fn route(attr: &Attribute) -> Option<Route> {
+    let mut path = None;
+    let mut methods = Vec::new();
+    attr.parse_nested_meta(|meta| {
+        if meta.input.peek(Token![=]) {
+            let value: Expr = meta.value()?.parse()?;
+            let text = match value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            };
+            if meta.path.is_ident("path") {
+                path = text;
+            } else if meta.path.is_ident("method") {
+                methods.extend(text.map(|m| m.to_ascii_uppercase()));
+            }
+        } else if meta.input.peek(token::Paren) {
+            meta.input.parse::<proc_macro2::Group>()?;
+        }
+        Ok(())
+    })
+    .ok()?;
+    Some(Route {
+        methods,
+        path: path?,
+    })
+}
+
+/// Reads a literal `prefix_path` from `#[OpenApi(...)]`.
+pub(crate) fn prefix_path(attr: &Attribute) -> Option<String> {
+    let mut prefix = None;
+    if let Meta::List(_) = attr.meta {
+        attr.parse_nested_meta(|meta| {
+            if meta.input.peek(Token![=]) {
+                let value: Expr = meta.value()?.parse()?;
+                if let (
+                    true,
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }),
+                ) = (meta.path.is_ident("prefix_path"), value)
+                {
+                    prefix = Some(s.value());
+                }
+            } else if meta.input.peek(token::Paren) {
+                meta.input.parse::<proc_macro2::Group>()?;
+            }
+            Ok(())
+        })
+        .ok()?;
+    }
+    prefix
+}
+
 fn delimiter_span(list: &syn::MetaList) -> Span {
     list.delimiter.span().join()
 }

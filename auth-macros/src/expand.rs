@@ -3,7 +3,10 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{ext::IdentExt, FnArg, ImplItem, ItemImpl, Pat, PatIdent, PatType, Token, Type};
+use syn::{
+    ext::IdentExt, spanned::Spanned, FnArg, ImplItem, ImplItemFn, ItemImpl, Pat, PatIdent, PatType,
+    ReturnType, Token, Type,
+};
 
 use crate::{
     ast::{Chain, Leaf, Operation, PermExpr, Policy, SchemeRef, SecuredImpl},
@@ -59,9 +62,11 @@ enum Mode {
 }
 
 fn generate(secured: SecuredImpl, hash: &str, mode: Mode) -> TokenStream {
+    let table = operation_table(&secured, mode);
     let SecuredImpl {
         mut item,
         operations,
+        ..
     } = secured;
     let mut policies = TokenStream::new();
     for op in &operations {
@@ -77,12 +82,114 @@ fn generate(secured: SecuredImpl, hash: &str, mode: Mode) -> TokenStream {
         if let Some(ImplItem::Fn(method)) = item.items.get_mut(op.index) {
             if matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_))) {
                 method.sig.inputs.insert(1, guard_param(&marker));
+                policies.extend(wrap_response(method, &marker));
             }
         }
     }
     quote! {
         #policies
+        #table
         #item
+    }
+}
+
+/// `impl SecuredApi for Api`: every operation's route and policy as data. Empty in
+/// [`Mode::Fallback`], so that code using it draws no further errors.
+fn operation_table(secured: &SecuredImpl, mode: Mode) -> TokenStream {
+    let item = &secured.item;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let self_ty = &item.self_ty;
+    let rows: Vec<TokenStream> = match mode {
+        Mode::Fallback => Vec::new(),
+        Mode::Guard => secured
+            .operations
+            .iter()
+            .filter_map(|op| operation_row(op, secured.prefix.as_deref()))
+            .collect(),
+    };
+    let count = rows.len();
+    quote! {
+        impl #impl_generics ::auth_runtime::__private::SecuredApi for #self_ty #where_clause {
+            fn operations() -> ::std::vec::Vec<&'static ::auth_runtime::__private::Operation> {
+                static OPERATIONS: [::auth_runtime::__private::Operation; #count] = [#(#rows),*];
+                OPERATIONS.iter().collect()
+            }
+        }
+    }
+}
+
+/// One `Operation { .. }` literal; `None` for a method without a literal route.
+fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
+    let route = op.route.as_ref()?;
+    let name = op.ident.unraw().to_string();
+    let methods = &route.methods;
+    let path = match prefix {
+        Some(prefix) if !prefix.is_empty() => format!(
+            "{}/{}",
+            prefix.trim_end_matches('/'),
+            route.path.trim_start_matches('/')
+        ),
+        _ => route.path.clone(),
+    };
+    let access = match op.policy() {
+        None => quote!(::auth_runtime::__private::Access::Public),
+        Some(policy) => {
+            let schemes = match policy.chain {
+                Chain::Default => quote!(::auth_runtime::__private::Schemes::Default),
+                Chain::Schemes(list) => {
+                    let uses = list.iter().map(scheme_use);
+                    quote!(::auth_runtime::__private::Schemes::Declared(&[#(#uses),*]))
+                }
+            };
+            let permission = policy
+                .permission
+                .map_or_else(|| "IsAuthenticated".to_owned(), PermExpr::source);
+            quote! {
+                ::auth_runtime::__private::Access::Guarded {
+                    schemes: #schemes,
+                    permission: #permission,
+                }
+            }
+        }
+    };
+    Some(quote! {
+        ::auth_runtime::__private::Operation {
+            name: #name,
+            methods: &[#(#methods),*],
+            path: #path,
+            access: #access,
+            throttles: &[],
+        }
+    })
+}
+
+/// `SchemeUse { name: <Jwt as Authenticator>::NAME, scopes: &["read"] }`.
+fn scheme_use(scheme: &SchemeRef) -> TokenStream {
+    let (ty, scopes) = match scheme {
+        SchemeRef::Builtin {
+            scheme, ident, args, ..
+        } => {
+            let ty = Ident::new(scheme.type_name, ident.span());
+            let scopes: Vec<String> = args
+                .iter()
+                .filter(|a| a.key == "scope")
+                .flat_map(|a| {
+                    a.value
+                        .value()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (quote!(::auth_runtime::schemes::#ty), scopes)
+        }
+        SchemeRef::Custom(path) => (path.to_token_stream(), Vec::new()),
+    };
+    quote! {
+        ::auth_runtime::__private::SchemeUse {
+            name: <#ty as ::auth_runtime::Authenticator>::NAME,
+            scopes: &[#(#scopes),*],
+        }
     }
 }
 
@@ -224,6 +331,39 @@ fn leaf_check(index: usize, leaf: &Leaf) -> TokenStream {
 
 fn leaf_fn(index: usize, span: Span) -> Ident {
     Ident::new(&format!("__auth_permission_{index}"), span)
+}
+
+/// Makes the handler return `Guarded<R, #marker>` (which documents the policy's
+/// refusals) by running its body in a typed async block, and returns the
+/// `Respond<R>` impl of the marker, written where `R` is concrete.
+fn wrap_response(method: &mut ImplItemFn, marker: &Ident) -> TokenStream {
+    let output: Type = match &method.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let span = method.sig.output.span();
+    method.sig.output = syn::parse_quote_spanned! {span=>
+        -> ::auth_runtime::__private::Guarded<#output, #marker>
+    };
+    let block = &method.block;
+    method.block = syn::parse_quote_spanned! {block.span()=>
+        {
+            ::auth_runtime::__private::Guarded::<#output, #marker>::new(
+                ::auth_runtime::__private::typed::<#output, _>(async move #block).await,
+            )
+        }
+    };
+    quote! {
+        impl ::auth_runtime::__private::Respond<#output> for #marker {
+            #[inline]
+            fn respond(
+                value: #output,
+            ) -> ::auth_runtime::__private::poem::Result<::auth_runtime::__private::poem::Response> {
+                ::auth_runtime::__private::poem::error::IntoResult::into_result(value)
+                    .map(::auth_runtime::__private::poem::IntoResponse::into_response)
+            }
+        }
+    }
 }
 
 /// `__auth_guard: ::auth_runtime::__private::Guard<#marker>`

@@ -81,6 +81,8 @@ impl_chain!(A, B, C, D, E, F, G, H);
 pub trait Policy: Send + Sync + 'static {
     /// The schemes, in order.
     type Chain: Chain;
+    /// Whether `#[throttle(...)]` declared rates (documents the 429 response).
+    const THROTTLED: bool = false;
     /// The permission expression.
     fn permission() -> impl Permission;
 }

@@ -5,10 +5,13 @@ pub mod authenticator;
 pub mod chain;
 pub mod context;
 pub mod csrf;
+pub mod docs;
 pub mod error;
+pub mod guarded;
 pub mod jwt;
 pub mod password;
 pub mod permission;
+pub mod policy;
 pub mod principal;
 pub mod schemes;
 pub mod session;
@@ -36,7 +39,9 @@ pub mod __private {
     pub use poem_openapi;
 
     pub use crate::chain::{Guard, Policy};
+    pub use crate::guarded::{typed, Guarded, Respond};
     pub use crate::permission::{And, Not, Or, Permission};
+    pub use crate::policy::{Access, Operation, SchemeUse, Schemes, SecuredApi};
     pub use crate::schemes::DefaultChain;
 
     /// Fails to compile, on the user's own span, when `_p` is not a permission.

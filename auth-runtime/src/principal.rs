@@ -135,8 +135,8 @@ impl<'a> FromRequest<'a> for Principal {
         // which grants nothing (fail closed).
         Ok(req
             .extensions()
-            .get::<PrincipalSlot>()
-            .and_then(|s| s.0.get())
+            .get::<crate::context::RequestAuth>()
+            .and_then(|s| s.slot.0.get())
             .cloned()
             .unwrap_or_default())
     }

@@ -4,12 +4,13 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod body_limit;
 mod hello;
 mod tokens;
 
 use auth_runtime::{settings::Settings, AuthContext, Store};
 use poem::{
-    middleware::{SizeLimit, Tracing},
+    middleware::{NormalizePath, Tracing, TrailingSlash},
     Endpoint, EndpointExt, Route,
 };
 use poem_openapi::OpenApiService;
@@ -46,6 +47,12 @@ pub fn api_service() -> OpenApiService<(AccountsApi, TokenApi, HelloApi), ()> {
     .description("The DRF authentication tutorials' API, secured with auth-runtime.")
 }
 
+/// The demo's document as served at `/openapi.json`, with the tutorials' trailing
+/// slashes.
+pub fn api_docs() -> auth_runtime::docs::ApiDocs {
+    auth_runtime::docs::ApiDocs::new(&api_service())
+}
+
 /// Opens the database, applies migrations and builds the context.
 pub async fn connect(
     settings: Settings,
@@ -60,14 +67,18 @@ pub async fn connect(
 /// `/openapi.json`, JSON errors everywhere.
 pub fn app(ctx: AuthContext) -> impl Endpoint {
     let api = api_service();
-    let ui = api.swagger_ui();
-    let spec = api.spec_endpoint();
+    let docs = auth_runtime::docs::ApiDocs::new(&api);
+    let ui = docs.swagger_ui(&api);
+    let spec = docs.spec_endpoint();
     Route::new()
         .nest("/", api)
         .nest("/docs", ui)
         .at("/openapi.json", spec)
-        .with(SizeLimit::new(MAX_BODY_BYTES))
+        .with(body_limit::BodyLimit::new(MAX_BODY_BYTES))
         .with(ctx.layer())
         .catch_all_error(auth_runtime::error::json_error)
+        // poem-openapi routes `/api/accounts/profile/` as `/api/accounts/profile`; the
+        // tutorials' URLs keep their trailing slash.
+        .with(NormalizePath::new(TrailingSlash::Trim))
         .with(Tracing)
 }

@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 fn spec() -> Value {
-    serde_json::from_str(&demo_api::api_service().spec()).expect("spec is JSON")
+    serde_json::from_str(demo_api::api_docs().spec()).expect("spec is JSON")
 }
 
 #[test]
