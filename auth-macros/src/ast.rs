@@ -261,7 +261,12 @@ impl SecuredImpl {
         let prefix = item
             .attrs
             .iter()
-            .find(|a| a.path().segments.last().is_some_and(|s| s.ident == "OpenApi"))
+            .find(|a| {
+                a.path()
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "OpenApi")
+            })
             .and_then(attr::prefix_path);
         SecuredImpl {
             item,

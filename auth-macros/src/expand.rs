@@ -112,7 +112,7 @@ fn operation_table(secured: &SecuredImpl, mode: Mode) -> TokenStream {
         impl #impl_generics ::auth_runtime::__private::SecuredApi for #self_ty #where_clause {
             fn operations() -> ::std::vec::Vec<&'static ::auth_runtime::__private::Operation> {
                 static OPERATIONS: [::auth_runtime::__private::Operation; #count] = [#(#rows),*];
-                OPERATIONS.iter().collect()
+                ::std::iter::Iterator::collect(OPERATIONS.iter())
             }
         }
     }
@@ -167,7 +167,10 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
 fn scheme_use(scheme: &SchemeRef) -> TokenStream {
     let (ty, scopes) = match scheme {
         SchemeRef::Builtin {
-            scheme, ident, args, ..
+            scheme,
+            ident,
+            args,
+            ..
         } => {
             let ty = Ident::new(scheme.type_name, ident.span());
             let scopes: Vec<String> = args

@@ -54,9 +54,11 @@ impl ApiDocs {
             Err(_) => original.clone(),
         };
         // poem-openapi's page embeds the document as `let spec = <document>;`.
-        let swagger_html = service
-            .swagger_ui_html()
-            .replacen(&format!("let spec = {original};"), &format!("let spec = {spec};"), 1);
+        let swagger_html = service.swagger_ui_html().replacen(
+            &format!("let spec = {original};"),
+            &format!("let spec = {spec};"),
+            1,
+        );
         Self { spec, swagger_html }
     }
 
@@ -77,7 +79,10 @@ impl ApiDocs {
 
     /// Swagger UI, to nest under a prefix such as `/docs`. Its OAuth2 redirect page
     /// is poem-openapi's.
-    pub fn swagger_ui<'a, T, W>(&self, service: &'a OpenApiService<T, W>) -> impl Endpoint + 'static + use<'a, T, W>
+    pub fn swagger_ui<'a, T, W>(
+        &self,
+        service: &'a OpenApiService<T, W>,
+    ) -> impl Endpoint + 'static + use<'a, T, W>
     where
         T: OpenApi,
         W: Webhook,
@@ -165,7 +170,10 @@ mod tests {
 
     #[test]
     fn documented_paths() {
-        assert_eq!(documented_path("/api/accounts/profile/"), "/api/accounts/profile");
+        assert_eq!(
+            documented_path("/api/accounts/profile/"),
+            "/api/accounts/profile"
+        );
         assert_eq!(documented_path("/v1//items/:id/"), "/v1/items/{id}");
         assert_eq!(documented_path("/"), "/");
     }

@@ -61,7 +61,11 @@ struct ErrorBody {
     code: String,
 }
 
-fn error_response(status: u16, description: &'static str, header: Option<&'static str>) -> MetaResponse {
+fn error_response(
+    status: u16,
+    description: &'static str,
+    header: Option<&'static str>,
+) -> MetaResponse {
     MetaResponse {
         description,
         status: Some(status),

@@ -10,6 +10,8 @@ use argon2::{
 };
 use tokio::sync::Semaphore;
 
+use passwords::analyzer::is_common_password;
+
 use crate::settings::PasswordSettings;
 
 /// Why hashing failed (bad parameters, or the blocking pool went away).
@@ -120,112 +122,6 @@ impl PasswordHasher {
     }
 }
 
-/// A short list of the passwords most often found in breaches; Django checks against
-/// 20,000 of them. Lowercase; compared case-insensitively.
-const COMMON_PASSWORDS: &[&str] = &[
-    "123456",
-    "123456789",
-    "12345678",
-    "password",
-    "qwerty",
-    "qwerty123",
-    "1q2w3e4r",
-    "12345",
-    "1234567",
-    "1234567890",
-    "111111",
-    "123123",
-    "000000",
-    "abc123",
-    "iloveyou",
-    "password1",
-    "password123",
-    "admin",
-    "admin123",
-    "administrator",
-    "welcome",
-    "welcome1",
-    "letmein",
-    "monkey",
-    "dragon",
-    "football",
-    "baseball",
-    "sunshine",
-    "princess",
-    "shadow",
-    "master",
-    "superman",
-    "batman",
-    "trustno1",
-    "passw0rd",
-    "qwertyuiop",
-    "asdfghjkl",
-    "zxcvbnm",
-    "1qaz2wsx",
-    "qazwsx",
-    "654321",
-    "666666",
-    "121212",
-    "123321",
-    "7777777",
-    "987654321",
-    "football1",
-    "michael",
-    "jennifer",
-    "charlie",
-    "jordan23",
-    "liverpool",
-    "starwars",
-    "whatever",
-    "freedom",
-    "hello123",
-    "login",
-    "changeme",
-    "secret",
-    "test1234",
-    "testtest",
-    "default",
-    "computer",
-    "internet",
-    "killer",
-    "pokemon",
-    "solo",
-    "hunter2",
-    "mustang",
-    "access",
-    "flower",
-    "loveme",
-    "matrix",
-    "cheese",
-    "soccer",
-    "hockey",
-    "ranger",
-    "buster",
-    "thomas",
-    "robert",
-    "daniel",
-    "andrew",
-    "joshua",
-    "jessica",
-    "ashley",
-    "nicole",
-    "qwerty1",
-    "password!",
-    "p@ssw0rd",
-    "p@ssword",
-    "pass1234",
-    "aa123456",
-    "abcd1234",
-    "1234qwer",
-    "zaq12wsx",
-    "q1w2e3r4",
-    "q1w2e3r4t5",
-    "1qazxsw2",
-    "google",
-    "samsung",
-    "apple123",
-];
-
 /// A field error, worded as Django's validators word them.
 pub type ValidationErrors = Vec<String>;
 
@@ -255,8 +151,10 @@ pub fn validate_password(
             "This password is too short. It must contain at least {min_length} characters."
         ));
     }
-    let lower = password.trim().to_lowercase();
-    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+    // Django compares the trimmed, lowercased password with its list; this list of
+    // ~100,000 keeps case, so both forms are looked up.
+    let trimmed = password.trim();
+    if is_common_password(trimmed) || is_common_password(trimmed.to_lowercase()) {
         errors.push("This password is too common.".into());
     }
     if !password.is_empty() && password.chars().all(|c| c.is_ascii_digit()) {

@@ -220,7 +220,14 @@ impl fmt::Display for PolicyTable {
                 ]
             })
             .collect();
-        let header = ["METHOD", "PATH", "SCHEMES", "PERMISSION", "SCOPES", "THROTTLES"];
+        let header = [
+            "METHOD",
+            "PATH",
+            "SCHEMES",
+            "PERMISSION",
+            "SCOPES",
+            "THROTTLES",
+        ];
         let mut widths = header.map(str::len);
         for row in &cells {
             for (w, cell) in widths.iter_mut().zip(row) {

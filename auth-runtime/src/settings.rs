@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// let s = Settings::default();
 /// assert_eq!(s.jwt.access_token_lifetime, 300);
 /// assert_eq!(s.jwt.algorithm, "HS256");
-/// assert!(s.session.cookie_httponly);
+/// assert_eq!(s.session.cookie_samesite, "Lax");
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
