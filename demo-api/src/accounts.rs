@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use crate::input::Input;
 use auth_runtime::{
     authenticated,
     password::validate_password,
@@ -12,6 +13,7 @@ use poem_openapi::{
     payload::{Json, Response},
     ApiResponse, Object, OpenApi,
 };
+use serde::Deserialize;
 
 /// `/api/accounts/`: registration, session login and logout, profile, user list.
 pub struct AccountsApi;
@@ -38,7 +40,7 @@ impl From<&User> for UserOut {
 
 /// Registration form. Fields are optional here so that a missing one gets DRF's
 /// field error rather than a parse error.
-#[derive(Object)]
+#[derive(Object, Deserialize)]
 struct RegisterIn {
     username: Option<String>,
     #[oai(default)]
@@ -48,7 +50,7 @@ struct RegisterIn {
 }
 
 /// Credentials.
-#[derive(Object)]
+#[derive(Object, Deserialize)]
 struct LoginIn {
     username: Option<String>,
     #[oai(write_only)]
@@ -114,13 +116,13 @@ impl AccountsApi {
     async fn register(
         &self,
         ctx: AuthContext,
-        body: Json<RegisterIn>,
+        body: Input<RegisterIn>,
     ) -> poem::Result<RegisterResponse> {
         let RegisterIn {
             username,
             email,
             password,
-        } = body.0;
+        } = body.into_inner();
         let email = email.unwrap_or_default();
         let mut errors = FieldErrors::new();
         let username = username
@@ -196,14 +198,15 @@ impl AccountsApi {
         &self,
         req: &Request,
         ctx: AuthContext,
-        body: Json<LoginIn>,
+        body: Input<LoginIn>,
     ) -> poem::Result<Response<LoginResponse>> {
         let invalid = || {
             Response::new(LoginResponse::Invalid(Json(ErrorOut {
                 error: "Invalid credentials".into(),
             })))
         };
-        let (Some(username), Some(password)) = (body.0.username, body.0.password) else {
+        let body = body.into_inner();
+        let (Some(username), Some(password)) = (body.username, body.password) else {
             return Ok(invalid());
         };
         let record = ctx

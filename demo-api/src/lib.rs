@@ -6,6 +6,7 @@
 mod accounts;
 mod body_limit;
 mod hello;
+mod input;
 mod tokens;
 
 use auth_runtime::{settings::Settings, AuthContext, Store};

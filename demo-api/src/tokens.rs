@@ -1,25 +1,27 @@
 use std::collections::BTreeMap;
 
+use crate::input::Input;
 use auth_runtime::{jwt::TokenError, public, secured, AuthContext, AuthError};
 use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// simplejwt's views: `/api/token/`, `refresh/`, `verify/`, `blacklist/`.
 pub struct TokenApi;
 
-#[derive(Object)]
+#[derive(Object, Deserialize)]
 struct Credentials {
     username: Option<String>,
     #[oai(write_only)]
     password: Option<String>,
 }
 
-#[derive(Object)]
+#[derive(Object, Deserialize)]
 struct RefreshIn {
     refresh: Option<String>,
 }
 
-#[derive(Object)]
+#[derive(Object, Deserialize)]
 struct VerifyIn {
     token: Option<String>,
 }
@@ -108,9 +110,10 @@ impl TokenApi {
     async fn obtain(
         &self,
         ctx: AuthContext,
-        body: Json<Credentials>,
+        body: Input<Credentials>,
     ) -> poem::Result<PairResponse> {
-        let (username, password) = match (body.0.username, body.0.password) {
+        let body = body.into_inner();
+        let (username, password) = match (body.username, body.password) {
             (Some(u), Some(p)) => (u, p),
             (u, p) => {
                 let mut errors = serde_json::Map::new();
@@ -156,9 +159,9 @@ impl TokenApi {
     async fn refresh(
         &self,
         ctx: AuthContext,
-        body: Json<RefreshIn>,
+        body: Input<RefreshIn>,
     ) -> poem::Result<RefreshResponse> {
-        let Some(token) = body.0.refresh else {
+        let Some(token) = body.into_inner().refresh else {
             return Ok(RefreshResponse::Invalid(required("refresh")));
         };
         match ctx.jwt().refresh(ctx.store(), &token).await {
@@ -173,8 +176,8 @@ impl TokenApi {
     /// Checks a token (access or refresh); a blacklisted token is invalid.
     #[public]
     #[oai(path = "/api/token/verify/", method = "post")]
-    async fn verify(&self, ctx: AuthContext, body: Json<VerifyIn>) -> poem::Result<EmptyResponse> {
-        let Some(token) = body.0.token else {
+    async fn verify(&self, ctx: AuthContext, body: Input<VerifyIn>) -> poem::Result<EmptyResponse> {
+        let Some(token) = body.into_inner().token else {
             return Ok(EmptyResponse::Invalid(required("token")));
         };
         match ctx.jwt().verify(ctx.store(), &token).await {
@@ -189,9 +192,9 @@ impl TokenApi {
     async fn blacklist(
         &self,
         ctx: AuthContext,
-        body: Json<RefreshIn>,
+        body: Input<RefreshIn>,
     ) -> poem::Result<EmptyResponse> {
-        let Some(token) = body.0.refresh else {
+        let Some(token) = body.into_inner().refresh else {
             return Ok(EmptyResponse::Invalid(required("refresh")));
         };
         match ctx.jwt().blacklist(ctx.store(), &token).await {

@@ -377,3 +377,44 @@ async fn parallel_refreshes_of_one_token_give_exactly_one_success() {
         );
     }
 }
+
+#[tokio::test]
+async fn form_encoded_bodies_are_accepted_like_drf_parsers() {
+    let h = e2e_tests::sqlite(test_settings()).await;
+    h.register("formuser", "testpass123").await;
+    let form = |body: &'static str| {
+        h.client
+            .post("/api/token/")
+            .content_type("application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let resp = form("username=formuser&password=testpass123").send().await;
+    resp.assert_status_is_ok();
+    let json = resp.json().await;
+    let refresh = json.value().object().get("refresh").string().to_owned();
+
+    let resp = form("username=formuser&password=wrong-password")
+        .send()
+        .await;
+    resp.assert_status(poem::http::StatusCode::UNAUTHORIZED);
+
+    let resp = h
+        .client
+        .post("/api/token/refresh/")
+        .content_type("application/x-www-form-urlencoded")
+        .body(format!("refresh={refresh}"))
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+
+    let resp = h
+        .client
+        .post("/api/accounts/login/")
+        .content_type("application/x-www-form-urlencoded")
+        .body("username=formuser&password=testpass123")
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+    resp.assert_json(json!({"message": "Login successful"}))
+        .await;
+}
