@@ -122,6 +122,11 @@ impl Reply {
 }
 
 impl Harness {
+    /// The SQLite file behind this harness (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("test.sqlite3"))
+    }
+
     /// Sends a request. `body` is sent as JSON when given.
     pub async fn call(
         &self,

@@ -31,6 +31,16 @@ pub(crate) const BUILTIN_SCHEMES: &[Builtin] = &[
         type_name: "Session",
         args: &[],
     },
+    Builtin {
+        name: "token",
+        type_name: "Token",
+        args: &[],
+    },
+    Builtin {
+        name: "basic",
+        type_name: "Basic",
+        args: &[],
+    },
 ];
 
 /// The scheme that may carry OAuth2 scopes (OpenAPI allows scopes on no other).

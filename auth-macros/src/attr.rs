@@ -1008,11 +1008,11 @@ mod tests {
         );
         assert_eq!(
             schemes("#[authenticated(jtw)]").1,
-            ["unknown scheme `jtw`; did you mean `jwt`? expected one of `jwt`, `session`, or a custom scheme type such as `crate::auth::ApiKey`"]
+            ["unknown scheme `jtw`; did you mean `jwt`? expected one of `jwt`, `session`, `token`, `basic`, or a custom scheme type such as `crate::auth::ApiKey`"]
         );
         assert_eq!(
             schemes("#[authenticated(basicauth)]").1,
-            ["unknown scheme `basicauth`; expected one of `jwt`, `session`, or a custom scheme type such as `crate::auth::ApiKey`"]
+            ["unknown scheme `basicauth`; expected one of `jwt`, `session`, `token`, `basic`, or a custom scheme type such as `crate::auth::ApiKey`"]
         );
         assert_eq!(
             schemes("#[authenticated(jwt(scope = \"read\"))]").1,

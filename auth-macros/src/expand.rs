@@ -141,9 +141,10 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
                     quote!(::auth_runtime::__private::Schemes::Declared(&[#(#uses),*]))
                 }
             };
-            let permission = policy
-                .permission
-                .map_or_else(|| "IsAuthenticated".to_owned(), PermExpr::source);
+            let permission = match policy.permission.map(PermExpr::source) {
+                Some(text) => quote!(::std::option::Option::Some(#text)),
+                None => quote!(::std::option::Option::None),
+            };
             quote! {
                 ::auth_runtime::__private::Access::Guarded {
                     schemes: #schemes,
@@ -238,7 +239,7 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
         Chain::Schemes(schemes) => chain_type(schemes, &mut scheme_checks),
     };
     let permission = match policy.permission {
-        None => quote!(::auth_runtime::IsAuthenticated),
+        None => quote!(::auth_runtime::__private::DefaultPermission),
         Some(expr) => {
             // One function per leaf, its `impl Permission` on the user's span: a value that
             // is no permission fails there, once; a combination of such opaque leaves is
@@ -491,7 +492,10 @@ mod tests {
             2,
             "{out}"
         );
-        assert!(out.contains("::auth_runtime::IsAuthenticated"), "{out}");
+        assert!(
+            out.contains("::auth_runtime::__private::DefaultPermission"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! is anonymous and the permissions decide (an anonymous request that a permission
 //! refuses gets 401, not 403, so the client knows to authenticate).
 
-use std::{future::Future, marker::PhantomData};
+use std::{borrow::Cow, future::Future, marker::PhantomData};
 
 use poem::{Request, RequestBody};
 use poem_openapi::{registry::Registry, ApiExtractor, ApiExtractorType, ExtractParamOptions};
@@ -15,7 +15,7 @@ use poem_openapi::{registry::Registry, ApiExtractor, ApiExtractorType, ExtractPa
 use crate::{
     authenticator::{Authenticator, Outcome},
     context::AuthContext,
-    error::AuthError,
+    error::{AuthError, Challenges},
     permission::{Permission, PermissionContext},
     principal::Principal,
 };
@@ -33,6 +33,11 @@ pub trait Chain: Send + Sync + 'static {
     const CHALLENGES: &'static [&'static str];
     /// Registers every scheme's component.
     fn register(registry: &mut Registry);
+    /// The challenges a 401 of this chain carries; [`Self::CHALLENGES`] unless the
+    /// chain is chosen at run time.
+    fn challenges(_ctx: &AuthContext) -> Challenges {
+        Cow::Borrowed(Self::CHALLENGES)
+    }
     /// Runs the chain.
     fn authenticate(
         req: &Request,
@@ -95,7 +100,6 @@ pub struct Guard<P>(PhantomData<P>);
 impl<P: Policy> Guard<P> {
     /// Authenticates the request and checks the permissions.
     pub async fn check(req: &Request) -> Result<Principal, AuthError> {
-        let challenges = <P::Chain as Chain>::CHALLENGES;
         let Some(state) = req.extensions().get::<crate::context::RequestAuth>() else {
             return Err(AuthError::Misconfigured(
                 "a #[secured] operation ran without AuthLayer; add `.with(AuthLayer::new(ctx))` to the route",
@@ -103,14 +107,14 @@ impl<P: Policy> Guard<P> {
         };
         let principal = <P::Chain as Chain>::authenticate(req, &state.ctx)
             .await
-            .map_err(|e| e.with_challenges(challenges))?;
+            .map_err(|e| e.with_challenges(<P::Chain as Chain>::challenges(&state.ctx)))?;
         let pctx = PermissionContext::new(req, &principal);
         if let Err(denial) = P::permission().has_permission(&pctx).await {
             // DRF: an unauthenticated request that is refused is told to authenticate.
             return Err(if principal.is_authenticated() {
                 AuthError::PermissionDenied(denial)
             } else {
-                AuthError::not_authenticated(challenges)
+                AuthError::not_authenticated(<P::Chain as Chain>::challenges(&state.ctx))
             });
         }
         let _ = state.slot.0.set(principal.clone());

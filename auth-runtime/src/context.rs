@@ -127,6 +127,40 @@ impl AuthContext {
         &self.0.csrf_key
     }
 
+    /// Django's `authenticate(username=..., password=...)`: the active user with these
+    /// credentials, or `None`. An unknown or inactive username costs one argon2
+    /// verification too, so timing does not tell which accounts exist.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let store = auth_runtime::Store::connect(&format!("sqlite://{}/a.db", dir.path().display())).await.unwrap();
+    /// # store.migrate().await.unwrap();
+    /// # let ctx = auth_runtime::AuthContext::new(auth_runtime::Settings::default(), store).await.unwrap();
+    /// let hash = ctx.hasher().hash("s3cret-pass").await.unwrap();
+    /// ctx.store().create_user(auth_runtime::store::NewUser { username: "ann", email: "",
+    ///     password_hash: &hash, is_staff: false, is_superuser: false }).await.unwrap();
+    /// assert!(ctx.check_credentials("ann", "s3cret-pass").await.unwrap().is_some());
+    /// assert!(ctx.check_credentials("ann", "wrong").await.unwrap().is_none());
+    /// assert!(ctx.check_credentials("bob", "s3cret-pass").await.unwrap().is_none());
+    /// # });
+    /// ```
+    pub async fn check_credentials(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<crate::User>, StoreError> {
+        let record = self.store().user_by_username(username).await?;
+        let hash = record
+            .as_ref()
+            .filter(|r| r.user.is_active)
+            .map(|r| r.password_hash.as_str());
+        if !self.hasher().verify(password, hash).await {
+            return Ok(None);
+        }
+        Ok(record.map(|r| r.user))
+    }
+
     /// The middleware that makes this context available to every request.
     pub fn layer(&self) -> AuthLayer {
         AuthLayer::new(self.clone())

@@ -10,6 +10,9 @@ use poem::{
 };
 use serde_json::{json, Value};
 
+/// `WWW-Authenticate` challenges, one per scheme of the endpoint.
+pub type Challenges = Cow<'static, [&'static str]>;
+
 /// DRF's `NotAuthenticated` detail.
 pub const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
 /// DRF's `AuthenticationFailed` detail.
@@ -81,7 +84,7 @@ pub enum AuthError {
     #[error("Authentication credentials were not provided.")]
     NotAuthenticated {
         /// `WWW-Authenticate` challenges of the endpoint's schemes.
-        challenges: &'static [&'static str],
+        challenges: Challenges,
     },
     /// Credentials were present but wrong (401).
     #[error("{detail}")]
@@ -93,7 +96,7 @@ pub enum AuthError {
         /// Extra body members (simplejwt's `messages`).
         extra: Option<Value>,
         /// `WWW-Authenticate` challenges of the endpoint's schemes.
-        challenges: &'static [&'static str],
+        challenges: Challenges,
     },
     /// Authenticated but not allowed (403).
     #[error("{}", .0.message())]
@@ -111,8 +114,10 @@ pub enum AuthError {
 
 impl AuthError {
     /// 401 `not_authenticated` with these challenges.
-    pub fn not_authenticated(challenges: &'static [&'static str]) -> Self {
-        Self::NotAuthenticated { challenges }
+    pub fn not_authenticated(challenges: impl Into<Challenges>) -> Self {
+        Self::NotAuthenticated {
+            challenges: challenges.into(),
+        }
     }
 
     /// 401 `authentication_failed` with DRF's or a scheme's own message.
@@ -121,12 +126,12 @@ impl AuthError {
             detail: detail.into(),
             code: "authentication_failed",
             extra: None,
-            challenges: &[],
+            challenges: Cow::Borrowed(&[]),
         }
     }
 
     /// Sets the endpoint's challenges on a 401 (other kinds are returned unchanged).
-    pub fn with_challenges(mut self, new: &'static [&'static str]) -> Self {
+    pub fn with_challenges(mut self, new: Challenges) -> Self {
         match &mut self {
             Self::NotAuthenticated { challenges }
             | Self::AuthenticationFailed { challenges, .. } => {
@@ -165,6 +170,27 @@ impl AuthError {
             map.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         body
+    }
+}
+
+impl From<crate::store::StoreError> for AuthError {
+    /// A storage failure is 503; the cause is logged, never sent.
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "store failed");
+        AuthError::Unavailable
+    }
+}
+
+/// A storage failure in a handler (`store_call().await?`) answers like
+/// [`AuthError::Unavailable`]: 503 with a JSON body; the cause is logged, never sent.
+impl ResponseError for crate::store::StoreError {
+    fn status(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn as_response(&self) -> Response {
+        tracing::error!(error = %self, "store failed");
+        AuthError::Unavailable.as_response()
     }
 }
 

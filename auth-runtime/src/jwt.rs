@@ -6,6 +6,7 @@ use jsonwebtoken::{
 };
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 use crate::{
     error::AuthError,
@@ -77,13 +78,13 @@ impl From<TokenError> for AuthError {
                 detail: e.to_string().into(),
                 code: "no_active_account",
                 extra: None,
-                challenges: &[],
+                challenges: Cow::Borrowed(&[]),
             },
             _ => AuthError::AuthenticationFailed {
                 detail: e.to_string().into(),
                 code: "token_not_valid",
                 extra: None,
-                challenges: &[],
+                challenges: Cow::Borrowed(&[]),
             },
         }
     }
@@ -103,7 +104,7 @@ impl TokenError {
                 "token_type": "access",
                 "message": self.to_string(),
             }]})),
-            challenges: &[],
+            challenges: Cow::Borrowed(&[]),
         }
     }
 }

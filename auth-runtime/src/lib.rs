@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod api_token;
 pub mod authenticator;
 pub mod chain;
 pub mod context;
@@ -14,6 +15,7 @@ pub mod permission;
 pub mod policy;
 pub mod principal;
 pub mod schemes;
+pub mod secret;
 pub mod session;
 pub mod settings;
 pub mod store;
@@ -40,7 +42,7 @@ pub mod __private {
 
     pub use crate::chain::{Guard, Policy};
     pub use crate::guarded::{typed, Guarded, Respond};
-    pub use crate::permission::{And, Not, Or, Permission};
+    pub use crate::permission::{And, DefaultPermission, Not, Or, Permission};
     pub use crate::policy::{Access, Operation, SchemeUse, Schemes, SecuredApi};
     pub use crate::schemes::DefaultChain;
 

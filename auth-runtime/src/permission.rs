@@ -166,6 +166,49 @@ builtin!(
     |ctx| ctx.is_safe_method() || ctx.principal().is_authenticated()
 );
 
+/// Names `default_permission` in settings accepts.
+pub const DEFAULT_PERMISSIONS: &[&str] = &[
+    "IsAuthenticated",
+    "IsAdmin",
+    "IsAuthenticatedOrReadOnly",
+    "AllowAny",
+];
+
+/// The permission named by `default_permission` in settings (DRF's
+/// `DEFAULT_PERMISSION_CLASSES`): what an operation with `#[authenticated]` and no
+/// `#[permission(...)]` requires.
+///
+/// ```
+/// # use auth_runtime::{permission::DefaultPermission, Permission, PermissionContext, Principal};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// // Without an AuthLayer on the request, the default is `IsAuthenticated`.
+/// let req = poem::Request::default();
+/// let anon = Principal::Anonymous;
+/// assert!(DefaultPermission.has_permission(&PermissionContext::new(&req, &anon)).await.is_err());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultPermission;
+
+impl Permission for DefaultPermission {
+    async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
+        let name = ctx
+            .request()
+            .extensions()
+            .get::<crate::context::RequestAuth>()
+            .map_or("IsAuthenticated", |a| {
+                a.ctx.settings().default_permission.as_str()
+            });
+        match name {
+            "AllowAny" => AllowAny.has_permission(ctx).await,
+            "IsAdmin" => IsAdmin.has_permission(ctx).await,
+            "IsAuthenticatedOrReadOnly" => IsAuthenticatedOrReadOnly.has_permission(ctx).await,
+            // Settings::validate allows nothing else; anything else fails closed.
+            _ => IsAuthenticated.has_permission(ctx).await,
+        }
+    }
+}
+
 /// Both must allow; the first refusal is reported (`A & B` in `#[permission]`).
 ///
 /// ```

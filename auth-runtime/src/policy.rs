@@ -38,8 +38,9 @@ pub enum Access {
     Guarded {
         /// The authentication chain.
         schemes: Schemes,
-        /// The permission expression as written (`IsAuthenticated` when none was).
-        permission: &'static str,
+        /// The permission expression as written; `None` means settings'
+        /// `default_permission`.
+        permission: Option<&'static str>,
     },
 }
 
@@ -114,7 +115,7 @@ impl_tuple!(A, B, C, D, E, F, G, H, I, J, K);
 impl_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
 
 /// The policy of every operation, printable as a table (`Display`) or JSON
-/// (`Serialize`). `default_schemes` names what `Schemes::Default` stands for.
+/// (`Serialize`), with the defaults in `settings` spelled out.
 ///
 /// ```
 /// use auth_runtime::policy::{Access, Operation, PolicyTable, Schemes, SchemeUse};
@@ -122,12 +123,12 @@ impl_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
 ///     Operation { name: "profile", methods: &["GET"], path: "/profile/",
 ///                 access: Access::Guarded {
 ///                     schemes: Schemes::Declared(&[SchemeUse { name: "jwt", scopes: &[] }]),
-///                     permission: "IsAuthenticated" },
+///                     permission: Some("IsAuthenticated") },
 ///                 throttles: &[] },
 ///     Operation { name: "health", methods: &["GET"], path: "/health/",
 ///                 access: Access::Public, throttles: &[] },
 /// ];
-/// let table = PolicyTable::new(OPS.iter().collect(), &["session".to_owned()]);
+/// let table = PolicyTable::new(OPS.iter().collect(), &auth_runtime::Settings::default());
 /// let text = table.to_string();
 /// assert!(text.contains("GET     /profile/"));
 /// assert!(text.contains("public"));
@@ -145,14 +146,15 @@ struct Row {
     public: bool,
     schemes: Vec<String>,
     default_chain: bool,
-    permission: Option<&'static str>,
+    permission: Option<String>,
+    default_permission: bool,
     scopes: Vec<&'static str>,
     throttles: &'static [&'static str],
 }
 
 impl PolicyTable {
     /// Rows for these operations, sorted by path then method.
-    pub fn new(operations: Vec<&'static Operation>, default_schemes: &[String]) -> Self {
+    pub fn new(operations: Vec<&'static Operation>, settings: &crate::Settings) -> Self {
         let mut rows: Vec<Row> = operations
             .into_iter()
             .map(|op| {
@@ -163,7 +165,7 @@ impl PolicyTable {
                         permission,
                     } => (
                         false,
-                        default_schemes.to_vec(),
+                        settings.default_schemes.clone(),
                         true,
                         Some(permission),
                         Vec::new(),
@@ -179,6 +181,9 @@ impl PolicyTable {
                         list.iter().flat_map(|s| s.scopes.iter().copied()).collect(),
                     ),
                 };
+                let default_permission = permission.is_some_and(|p| p.is_none());
+                let permission = permission
+                    .map(|p| p.map_or_else(|| settings.default_permission.clone(), str::to_owned));
                 Row {
                     method: op.methods.join(","),
                     path: op.path,
@@ -187,6 +192,7 @@ impl PolicyTable {
                     schemes,
                     default_chain,
                     permission,
+                    default_permission,
                     scopes,
                     throttles: op.throttles,
                 }
@@ -214,7 +220,11 @@ impl fmt::Display for PolicyTable {
                     r.method.clone(),
                     r.path.to_owned(),
                     schemes,
-                    r.permission.unwrap_or("-").to_owned(),
+                    match (&r.permission, r.default_permission) {
+                        (Some(p), true) => format!("default: {p}"),
+                        (Some(p), false) => p.clone(),
+                        (None, _) => "-".to_owned(),
+                    },
                     join_or_dash(&r.scopes),
                     join_or_dash(r.throttles),
                 ]

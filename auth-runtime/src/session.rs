@@ -5,13 +5,12 @@
 //! sessions table cannot be replayed. Login replaces any session the request already
 //! had (session fixation); logout deletes the session server-side.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use cookie::{Cookie, CookieJar, SameSite};
 use poem::{http::header, Request};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
-use crate::{context::AuthContext, csrf, error::AuthError, principal::User, store::StoreError};
+use crate::{
+    context::AuthContext, csrf, error::AuthError, principal::User, secret, store::StoreError,
+};
 
 /// The session cookie's name (Django's), also its name in the OpenAPI document.
 pub const SESSION_COOKIE: &str = "sessionid";
@@ -47,12 +46,6 @@ pub fn read_cookie(req: &Request, ctx: &AuthContext) -> SessionCookie {
         Some(c) => SessionCookie::Key(c.value().to_owned()),
         None => SessionCookie::Forged,
     }
-}
-
-/// The stored form of a session key.
-pub(crate) fn digest(key: &str) -> String {
-    let d = Sha256::digest(key.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn cookie_base(
@@ -99,14 +92,12 @@ pub async fn login(
     user: &User,
 ) -> Result<SetCookies, StoreError> {
     if let SessionCookie::Key(old) = read_cookie(req, ctx) {
-        ctx.store().delete_session(&digest(&old)).await?;
+        ctx.store().delete_session(&secret::digest(&old)).await?;
     }
-    let mut raw = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let key = URL_SAFE_NO_PAD.encode(raw);
+    let key = secret::random_urlsafe(32);
     let age = ctx.settings().session.cookie_age;
     ctx.store()
-        .create_session(&digest(&key), user.id, age)
+        .create_session(&secret::digest(&key), user.id, age)
         .await?;
     let max_age = cookie::time::Duration::seconds(i64::try_from(age).unwrap_or(i64::MAX));
 
@@ -130,7 +121,7 @@ pub async fn login(
 /// Deletes the request's session server-side and returns cookies that clear it.
 pub async fn logout(ctx: &AuthContext, req: &Request) -> Result<SetCookies, StoreError> {
     if let SessionCookie::Key(key) = read_cookie(req, ctx) {
-        ctx.store().delete_session(&digest(&key)).await?;
+        ctx.store().delete_session(&secret::digest(&key)).await?;
     }
     let mut jar = CookieJar::new();
     for name in [SESSION_COOKIE, csrf::CSRF_COOKIE] {
@@ -150,7 +141,7 @@ pub(crate) async fn authenticate(
         SessionCookie::Forged => return Err(invalid_session()),
         SessionCookie::Key(k) => k,
     };
-    match ctx.store().session_user(&digest(&key)).await {
+    match ctx.store().session_user(&secret::digest(&key)).await {
         Ok(Some(user)) => Ok(Some((user, key))),
         Ok(None) => Err(invalid_session()),
         Err(e) => {
@@ -165,6 +156,6 @@ fn invalid_session() -> AuthError {
         detail: "Invalid or expired session.".into(),
         code: "session_invalid",
         extra: None,
-        challenges: &[],
+        challenges: std::borrow::Cow::Borrowed(&[]),
     }
 }

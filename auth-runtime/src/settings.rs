@@ -29,10 +29,16 @@ pub struct Settings {
     /// The default chain for `#[authenticated]` with no list (DRF's
     /// `DEFAULT_AUTHENTICATION_CLASSES`), by scheme name.
     pub default_schemes: Vec<String>,
+    /// The permission of operations that declare `#[authenticated]` but no
+    /// `#[permission(...)]` (DRF's `DEFAULT_PERMISSION_CLASSES`): `IsAuthenticated`
+    /// (default), `IsAdmin`, `IsAuthenticatedOrReadOnly` or `AllowAny`.
+    pub default_permission: String,
     /// JSON Web Tokens (simplejwt's `SIMPLE_JWT`).
     pub jwt: JwtSettings,
     /// Server-side sessions and their cookie.
     pub session: SessionSettings,
+    /// DRF-style API tokens.
+    pub token: TokenSettings,
     /// Password hashing and validation.
     pub password: PasswordSettings,
 }
@@ -42,8 +48,10 @@ impl Default for Settings {
         Self {
             secret_key: None,
             default_schemes: vec!["session".into(), "jwt".into()],
+            default_permission: "IsAuthenticated".into(),
             jwt: JwtSettings::default(),
             session: SessionSettings::default(),
+            token: TokenSettings::default(),
             password: PasswordSettings::default(),
         }
     }
@@ -142,6 +150,26 @@ impl Default for SessionSettings {
     }
 }
 
+/// DRF-style API tokens (`Authorization: Token <key>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    /// The `Authorization` keyword (DRF's `TokenAuthentication.keyword`).
+    pub keyword: String,
+    /// Lifetime in seconds of tokens issued by the token endpoint; none means they
+    /// never expire (DRF's behaviour).
+    pub lifetime: Option<u64>,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            keyword: "Token".into(),
+            lifetime: None,
+        }
+    }
+}
+
 /// argon2id cost and the password validators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -226,6 +254,29 @@ impl Settings {
                     "secret_key must be at least 32 characters".into(),
                 ));
             }
+        }
+        if !crate::permission::DEFAULT_PERMISSIONS.contains(&self.default_permission.as_str()) {
+            return Err(SettingsError(format!(
+                "default_permission: unknown permission `{}`; expected one of {:?}",
+                self.default_permission,
+                crate::permission::DEFAULT_PERMISSIONS
+            )));
+        }
+        if self.token.keyword.is_empty()
+            || !self
+                .token
+                .keyword
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(SettingsError(
+                "token.keyword must be a single word of letters and digits".into(),
+            ));
+        }
+        if self.default_schemes.is_empty() {
+            return Err(SettingsError(
+                "default_schemes is empty; name at least one scheme".into(),
+            ));
         }
         for name in &self.default_schemes {
             if !crate::schemes::BUILTIN_NAMES.contains(&name.as_str()) {

@@ -128,11 +128,24 @@ async fn blacklisting_is_once_only_and_expired_rows_are_cleared() {
         assert!(s.is_blacklisted("jti-live").await.expect("q"));
         assert!(s.blacklist("jti-old", past).await.expect("bl old"));
         s.create_session("expired", u.id, 0).await.expect("session");
-        let n = s.clear_expired().await.expect("clear");
+        s.create_session("live", u.id, 3600).await.expect("session");
+        s.create_api_token(u.id, "old", "aaaaaaaa", "digest-old", Some(past))
+            .await
+            .expect("token");
+        s.create_api_token(u.id, "forever", "bbbbbbbb", "digest-forever", None)
+            .await
+            .expect("token");
+        let cleared = s.clear_expired().await.expect("clear");
         assert_eq!(
-            n, 3,
-            "old blacklist row, old outstanding row, expired session"
+            cleared,
+            [
+                ("sessions", 1),
+                ("blacklisted refresh tokens", 1),
+                ("outstanding refresh tokens", 1),
+                ("API tokens", 1),
+            ]
         );
+        assert_eq!(s.list_api_tokens(u.id).await.expect("list").len(), 1);
         assert!(s.is_blacklisted("jti-live").await.expect("q"));
         assert!(!s.is_blacklisted("jti-old").await.expect("q"));
     }

@@ -1,6 +1,4 @@
-use std::collections::BTreeMap;
-
-use crate::input::Input;
+use crate::input::{FieldErrors, Input};
 use auth_runtime::{
     authenticated,
     password::validate_password,
@@ -69,8 +67,6 @@ struct ErrorOut {
     error: String,
 }
 
-type FieldErrors = BTreeMap<String, Vec<String>>;
-
 #[derive(ApiResponse)]
 enum RegisterResponse {
     /// The user was created.
@@ -99,11 +95,6 @@ fn valid_username(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
-}
-
-fn store_failure(e: StoreError) -> poem::Error {
-    tracing::error!(error = %e, "store failed");
-    AuthError::Unavailable.into()
 }
 
 #[secured]
@@ -186,7 +177,7 @@ impl AccountsApi {
                     vec!["A user with that username already exists.".to_owned()],
                 )]))))
             }
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -209,28 +200,11 @@ impl AccountsApi {
         let (Some(username), Some(password)) = (body.username, body.password) else {
             return Ok(invalid());
         };
-        let record = ctx
-            .store()
-            .user_by_username(&username)
-            .await
-            .map_err(store_failure)?;
-        let hash = record
-            .as_ref()
-            .filter(|r| r.user.is_active)
-            .map(|r| r.password_hash.as_str());
-        if !ctx.hasher().verify(&password, hash).await {
-            return Ok(invalid());
-        }
-        let Some(record) = record else {
+        let Some(user) = ctx.check_credentials(&username, &password).await? else {
             return Ok(invalid());
         };
-        let cookies = session::login(&ctx, req, &record.user)
-            .await
-            .map_err(store_failure)?;
-        ctx.store()
-            .touch_last_login(record.user.id)
-            .await
-            .map_err(store_failure)?;
+        let cookies = session::login(&ctx, req, &user).await?;
+        ctx.store().touch_last_login(user.id).await?;
         let mut resp = Response::new(LoginResponse::Ok(Json(Message {
             message: "Login successful".into(),
         })));
@@ -249,7 +223,7 @@ impl AccountsApi {
         req: &Request,
         ctx: AuthContext,
     ) -> poem::Result<Response<Json<Message>>> {
-        let cookies = session::logout(&ctx, req).await.map_err(store_failure)?;
+        let cookies = session::logout(&ctx, req).await?;
         let mut resp = Response::new(Json(Message {
             message: "Logged out successfully".into(),
         }));
@@ -260,7 +234,7 @@ impl AccountsApi {
     }
 
     /// The authenticated user.
-    #[authenticated(jwt, session)]
+    #[authenticated(jwt, session, token, basic)]
     #[permission(IsAuthenticated)]
     #[oai(path = "/api/accounts/profile/", method = "get")]
     async fn profile(&self, who: Principal) -> poem::Result<Json<UserOut>> {
@@ -270,11 +244,11 @@ impl AccountsApi {
     }
 
     /// Every user (staff only).
-    #[authenticated(jwt, session)]
+    #[authenticated(jwt, session, token, basic)]
     #[permission(IsAdmin)]
     #[oai(path = "/api/accounts/users/", method = "get")]
     async fn users(&self, ctx: AuthContext) -> poem::Result<Json<Vec<UserOut>>> {
-        let users = ctx.store().list_users().await.map_err(store_failure)?;
+        let users = ctx.store().list_users().await?;
         Ok(Json(users.iter().map(UserOut::from).collect()))
     }
 }

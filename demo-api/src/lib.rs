@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod api_tokens;
 mod body_limit;
 mod hello;
 mod input;
@@ -17,6 +18,7 @@ use poem::{
 use poem_openapi::OpenApiService;
 
 pub use accounts::AccountsApi;
+pub use api_tokens::ApiTokensApi;
 pub use hello::HelloApi;
 pub use tokens::TokenApi;
 
@@ -38,10 +40,13 @@ pub fn demo_defaults() -> Settings {
     s
 }
 
+/// Every API of the demo.
+pub type Apis = (AccountsApi, TokenApi, ApiTokensApi, HelloApi);
+
 /// The demo's OpenAPI service (every operation, with its security requirements).
-pub fn api_service() -> OpenApiService<(AccountsApi, TokenApi, HelloApi), ()> {
+pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (AccountsApi, TokenApi, HelloApi),
+        (AccountsApi, TokenApi, ApiTokensApi, HelloApi),
         "demo-api",
         env!("CARGO_PKG_VERSION"),
     )
@@ -52,6 +57,13 @@ pub fn api_service() -> OpenApiService<(AccountsApi, TokenApi, HelloApi), ()> {
 /// slashes.
 pub fn api_docs() -> auth_runtime::docs::ApiDocs {
     auth_runtime::docs::ApiDocs::new(&api_service())
+}
+
+/// Every demo operation's policy, with the defaults of `settings` spelled out (what
+/// `demo-api policy` prints).
+pub fn policy_table(settings: &Settings) -> auth_runtime::policy::PolicyTable {
+    use auth_runtime::policy::SecuredApi;
+    auth_runtime::policy::PolicyTable::new(Apis::operations(), settings)
 }
 
 /// Opens the database, applies migrations and builds the context.

@@ -5,8 +5,11 @@ use std::{
     path::PathBuf,
 };
 
-use auth_runtime::{password::validate_password, settings::Settings, store::NewUser, AuthContext};
+use auth_runtime::{
+    api_token, password::validate_password, settings::Settings, store::NewUser, AuthContext,
+};
 use clap::{Parser, Subcommand};
+use poem::listener::{Acceptor, Listener, TcpListener};
 
 /// The DRF tutorials' API on poem + auth-runtime.
 #[derive(Parser)]
@@ -45,6 +48,31 @@ enum Command {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Create (or, with an existing name, regenerate) a user's API token and print it
+    /// as JSON; the key is shown only now.
+    CreateToken {
+        /// Whose token.
+        #[arg(long)]
+        user: String,
+        /// The token's name; an existing token of this name is revoked first.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Lifetime in seconds (default: never expires).
+        #[arg(long)]
+        expires_in: Option<u64>,
+        /// Store this key instead of a random one, e.g. a DRF `authtoken_token.key`
+        /// being migrated.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Delete expired sessions, refresh-token records, blacklist entries and tokens.
+    ClearExpired,
+    /// Print every operation's schemes, permission, scopes and throttles.
+    Policy {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -56,6 +84,8 @@ async fn main() {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        // Logs to stderr: stdout carries what commands print (JSON, tables, the address).
+        .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(Cli::parse()).await {
         eprintln!("error: {e}");
@@ -70,8 +100,16 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         bind: "127.0.0.1:8000".into(),
     }) {
         Command::Serve { bind } => {
-            tracing::info!("serving on http://{bind} (Swagger UI at http://{bind}/docs)");
-            poem::Server::new(poem::listener::TcpListener::bind(bind))
+            let acceptor = TcpListener::bind(bind).into_acceptor().await?;
+            // The bound address, with the real port when `--bind` asked for port 0; on
+            // stdout so that scripts can read it.
+            for addr in acceptor.local_addr() {
+                if let Some(addr) = addr.as_socket_addr() {
+                    println!("serving on http://{addr} (Swagger UI at http://{addr}/docs)");
+                }
+            }
+            std::io::stdout().flush()?;
+            poem::Server::new_with_acceptor(acceptor)
                 .run_with_graceful_shutdown(
                     demo_api::app(ctx),
                     async {
@@ -82,6 +120,25 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                 .await?;
         }
         Command::Migrate => println!("migrations applied to {}", redact(&cli.database_url)),
+        Command::CreateToken {
+            user,
+            name,
+            expires_in,
+            key,
+        } => create_token(&ctx, &user, &name, expires_in, key.as_deref()).await?,
+        Command::ClearExpired => {
+            for (what, n) in ctx.store().clear_expired().await? {
+                println!("{n:>8}  {what}");
+            }
+        }
+        Command::Policy { json } => {
+            let table = demo_api::policy_table(ctx.settings());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&table)?);
+            } else {
+                print!("{table}");
+            }
+        }
         Command::Createsuperuser {
             username,
             email,
@@ -90,6 +147,36 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             createsuperuser(&ctx, username, email, password).await?;
         }
     }
+    Ok(())
+}
+
+async fn create_token(
+    ctx: &AuthContext,
+    username: &str,
+    name: &str,
+    expires_in: Option<u64>,
+    key: Option<&str>,
+) -> Result<(), BoxError> {
+    let user = ctx
+        .store()
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| format!("no user named {username:?}"))?
+        .user;
+    let store = ctx.store();
+    store.delete_api_tokens_named(user.id, name).await?;
+    let issued = match key {
+        Some(key) => api_token::import(store, user.id, name, key, expires_in).await?,
+        None => api_token::issue(store, user.id, name, expires_in).await?,
+    };
+    let out = serde_json::json!({
+        "token": issued.key,
+        "id": issued.id,
+        "name": issued.name,
+        "user": user.username,
+        "expires_at": issued.expires_at,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 

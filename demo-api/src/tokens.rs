@@ -125,16 +125,11 @@ impl TokenApi {
                 return Ok(PairResponse::Invalid(Json(Value::Object(errors))));
             }
         };
-        let record = ctx.store().user_by_username(&username).await.map_err(|e| {
-            tracing::error!(error = %e, "user lookup failed");
-            poem::Error::from(AuthError::Unavailable)
-        })?;
-        let hash = record
-            .as_ref()
-            .filter(|r| r.user.is_active)
-            .map(|r| r.password_hash.as_str());
-        let verified = ctx.hasher().verify(&password, hash).await;
-        let Some(record) = record.filter(|_| verified) else {
+        let Some(user) = ctx
+            .check_credentials(&username, &password)
+            .await
+            .map_err(AuthError::from)?
+        else {
             return Ok(PairResponse::Unauthorized(
                 Json(json!({
                     "detail": "No active account found with the given credentials",
@@ -143,7 +138,7 @@ impl TokenApi {
                 challenge(),
             ));
         };
-        match ctx.jwt().obtain_pair(ctx.store(), &record.user).await {
+        match ctx.jwt().obtain_pair(ctx.store(), &user).await {
             Ok(pair) => Ok(PairResponse::Ok(Json(PairOut {
                 refresh: pair.refresh,
                 access: pair.access,

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use poem::{http::header, Request};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
 
@@ -59,7 +61,7 @@ impl Authenticator for Jwt {
                 detail: "Authorization header must contain two space-delimited values".into(),
                 code: "bad_authorization_header",
                 extra: None,
-                challenges: &[],
+                challenges: Cow::Borrowed(&[]),
             });
         };
         if !looks_like_jwt(token) {
@@ -77,7 +79,7 @@ impl Authenticator for Jwt {
                 detail: "Token contained no recognizable user identification".into(),
                 code: "token_not_valid",
                 extra: None,
-                challenges: &[],
+                challenges: Cow::Borrowed(&[]),
             });
         };
         match ctx.store().user_by_id(user_id).await {
@@ -94,13 +96,13 @@ impl Authenticator for Jwt {
                 detail: "User is inactive".into(),
                 code: "user_inactive",
                 extra: None,
-                challenges: &[],
+                challenges: Cow::Borrowed(&[]),
             }),
             Ok(None) => Outcome::Invalid(AuthError::AuthenticationFailed {
                 detail: "User not found".into(),
                 code: "user_not_found",
                 extra: None,
-                challenges: &[],
+                challenges: Cow::Borrowed(&[]),
             }),
             Err(e) => {
                 tracing::error!(error = %e, "user lookup failed");

@@ -1,0 +1,150 @@
+//! User accounts.
+
+use sqlx::Row;
+
+use super::{
+    now, unique_violation, user_from_row, NewUser, Store, StoreError, UserRecord, USER_COLUMNS,
+};
+use crate::principal::User;
+
+impl Store {
+    /// Inserts a user; [`StoreError::Duplicate`]`("username")` if the name is taken.
+    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, StoreError> {
+        let now = now();
+        let row = sqlx::query(&format!(
+            "INSERT INTO auth_users (username, email, password_hash, is_staff, is_superuser, \
+             is_active, date_joined, password_changed_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) \
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(new.username)
+        .bind(new.email)
+        .bind(new.password_hash)
+        .bind(new.is_staff)
+        .bind(new.is_superuser)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| unique_violation(e, "username"))?;
+        Ok(user_from_row(&row)?)
+    }
+
+    /// A user and their hash, by username (case-sensitive, like Django).
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, password_hash, password_changed_at FROM auth_users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(UserRecord {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+                password_changed_at: r.try_get("password_changed_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A user by id.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM auth_users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    /// A user and their `auth_version` (bumped when the password changes or the account
+    /// is deactivated; JWTs carry the value they were issued under).
+    pub async fn user_with_version(&self, id: i64) -> Result<Option<(User, i64)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, auth_version FROM auth_users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("auth_version")?)))
+            .transpose()
+    }
+
+    /// All users, by id.
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM auth_users ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Replaces a password hash, ends the user's sessions and revokes their JWTs.
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE auth_users SET password_hash = $1, password_changed_at = $2, \
+             auth_version = auth_version + 1 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets staff and superuser flags.
+    pub async fn set_flags(
+        &self,
+        user_id: i64,
+        is_staff: bool,
+        is_superuser: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE auth_users SET is_staff = $1, is_superuser = $2 WHERE id = $3")
+            .bind(is_staff)
+            .bind(is_superuser)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Activates or deactivates a user; deactivation ends their sessions and revokes
+    /// their JWTs.
+    pub async fn set_active(&self, user_id: i64, active: bool) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE auth_users SET is_active = $1, \
+             auth_version = auth_version + CASE WHEN $1 THEN 0 ELSE 1 END WHERE id = $2",
+        )
+        .bind(active)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if !active {
+            sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a successful login.
+    pub async fn touch_last_login(&self, user_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE auth_users SET last_login = $1 WHERE id = $2")
+            .bind(now())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
