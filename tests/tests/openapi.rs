@@ -11,10 +11,23 @@ fn spec() -> Value {
 }
 
 #[test]
-fn profile_lists_jwt_or_session_and_both_components() {
+fn profile_lists_its_schemes_in_order_and_their_components() {
     let doc = spec();
     let profile = &doc["paths"]["/api/accounts/profile/"]["get"];
-    assert_eq!(profile["security"], json!([{"jwt": []}, {"session": []}]));
+    // One alternative per scheme (OR), in the order they are tried.
+    assert_eq!(
+        profile["security"],
+        json!([{"jwt": []}, {"session": []}, {"token": []}, {"basic": []}])
+    );
+    for status in ["401", "403"] {
+        assert_eq!(
+            profile["responses"][status]["content"]["application/json; charset=utf-8"]["schema"]
+                ["$ref"],
+            "#/components/schemas/AuthError",
+            "{status} is documented"
+        );
+    }
+    assert!(profile["responses"]["401"]["headers"]["WWW-Authenticate"].is_object());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(
         schemes["jwt"],
@@ -24,6 +37,14 @@ fn profile_lists_jwt_or_session_and_both_components() {
     assert_eq!(schemes["session"]["type"], "apiKey");
     assert_eq!(schemes["session"]["in"], "cookie");
     assert_eq!(schemes["session"]["name"], "sessionid");
+    assert_eq!(
+        schemes["basic"],
+        json!({"type": "http", "scheme": "basic",
+        "description": schemes["basic"]["description"].clone()})
+    );
+    assert_eq!(schemes["token"]["type"], "apiKey");
+    assert_eq!(schemes["token"]["in"], "header");
+    assert_eq!(schemes["token"]["name"], "Authorization");
 }
 
 #[test]
