@@ -27,6 +27,7 @@ pub struct Harness {
 pub fn test_settings() -> Settings {
     let mut s = demo_api::demo_defaults();
     s.secret_key = Some(SECRET.into());
+    s.jwt.signing_key = Some(SECRET.into());
     s.password.argon2_memory_kib = 8 * 1024;
     s.password.argon2_iterations = 1;
     s

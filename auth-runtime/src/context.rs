@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use poem::{Endpoint, FromRequest, IntoResponse, Middleware, Request, RequestBody, Response};
-use rand::RngCore;
 use sha2::{Digest, Sha512};
 
 use crate::{
     error::AuthError,
-    jwt::JwtService,
+    jwt::{ClaimsHook, JwtService},
     password::{HashError, PasswordHasher},
     principal::PrincipalSlot,
     settings::{Settings, SettingsError},
@@ -60,20 +59,60 @@ impl std::fmt::Debug for AuthContext {
     }
 }
 
-impl AuthContext {
-    /// Builds the context. Without a configured `secret_key`, the one kept in the
-    /// store is used (generated on first use), so instances sharing a database agree.
-    pub async fn new(settings: Settings, store: Store) -> Result<Self, ContextError> {
+/// Builds an [`AuthContext`] with extras: `AuthContext::builder(settings, store)`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let store = auth_runtime::Store::connect(&format!("sqlite://{}/a.db", dir.path().display())).await.unwrap();
+/// # store.migrate().await.unwrap();
+/// use auth_runtime::{AuthContext, Settings};
+/// let ctx = AuthContext::builder(Settings::default(), store)
+///     .jwt_claims(|user, claims| {
+///         claims.insert("name".into(), user.username.clone().into());
+///     })
+///     .build()
+///     .await
+///     .unwrap();
+/// # let _ = ctx;
+/// # });
+/// ```
+#[must_use]
+pub struct AuthContextBuilder {
+    settings: Settings,
+    store: Store,
+    claims_hook: Option<ClaimsHook>,
+}
+
+impl AuthContextBuilder {
+    /// Adds claims of your own to every JWT issued for a user (reserved claims such as
+    /// `exp` or `user_id` cannot be replaced). Refreshed tokens keep them.
+    pub fn jwt_claims(
+        mut self,
+        hook: impl Fn(&crate::User, &mut serde_json::Map<String, serde_json::Value>)
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.claims_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Validates the settings, loads keys and builds the context. Without a
+    /// configured `secret_key`, the one kept in the store is used (generated on first
+    /// use), so instances sharing a database agree.
+    pub async fn build(self) -> Result<AuthContext, ContextError> {
+        let Self {
+            settings,
+            store,
+            claims_hook,
+        } = self;
         settings.validate()?;
         let secret = match &settings.secret_key {
             Some(k) => k.clone(),
             None => {
                 store
-                    .secret_or_insert("secret_key", || {
-                        let mut b = [0u8; 48];
-                        rand::rngs::OsRng.fill_bytes(&mut b);
-                        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b)
-                    })
+                    .secret_or_insert("secret_key", || crate::secret::random_urlsafe(48))
                     .await?
             }
         };
@@ -86,10 +125,13 @@ impl AuthContext {
         };
         let cookie_key = cookie::Key::from(&derive(b"auth-runtime.cookie")[..]);
         let csrf_key: [u8; 64] = derive(b"auth-runtime.csrf").into();
-        let jwt_key = settings.jwt.signing_key.clone().unwrap_or(secret);
-        let jwt = JwtService::new(&settings.jwt, jwt_key.as_bytes());
+        let jwt_secret: String = derive(b"auth-runtime.jwt")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let jwt = JwtService::new(&settings.jwt, &jwt_secret, claims_hook)?;
         let hasher = PasswordHasher::new(&settings.password)?;
-        Ok(Self(Arc::new(Inner {
+        Ok(AuthContext(Arc::new(Inner {
             settings,
             store,
             hasher,
@@ -97,6 +139,22 @@ impl AuthContext {
             cookie_key,
             csrf_key,
         })))
+    }
+}
+
+impl AuthContext {
+    /// Builds the context with default extras; see [`AuthContext::builder`].
+    pub async fn new(settings: Settings, store: Store) -> Result<Self, ContextError> {
+        Self::builder(settings, store).build().await
+    }
+
+    /// A builder, for a context with extras such as custom JWT claims.
+    pub fn builder(settings: Settings, store: Store) -> AuthContextBuilder {
+        AuthContextBuilder {
+            settings,
+            store,
+            claims_hook: None,
+        }
     }
 
     /// The settings.

@@ -23,7 +23,7 @@ pub mod store;
 pub use auth_macros::{authenticated, permission, public, secured};
 pub use authenticator::{Authenticator, Outcome};
 pub use chain::{Chain, Guard, Policy};
-pub use context::{AuthContext, AuthLayer};
+pub use context::{AuthContext, AuthContextBuilder, AuthLayer};
 pub use error::{AuthError, Denial};
 pub use permission::{
     AllowAny, And, IsAdmin, IsAuthenticated, IsAuthenticatedOrReadOnly, Not, Or, Permission,

@@ -1,7 +1,7 @@
 //! One settings type with production defaults, loaded from a TOML file and
 //! `AUTH_`-prefixed environment variables (`AUTH_JWT__ACCESS_TOKEN_LIFETIME=60`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -57,7 +57,8 @@ impl Default for Settings {
     }
 }
 
-/// simplejwt's settings, same names and defaults (lifetimes in seconds).
+/// simplejwt's settings, same names and defaults (lifetimes in seconds), plus keys
+/// from files and revocation on password change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JwtSettings {
@@ -65,16 +66,30 @@ pub struct JwtSettings {
     pub access_token_lifetime: u64,
     /// `REFRESH_TOKEN_LIFETIME` (default 1 day).
     pub refresh_token_lifetime: u64,
+    /// `SLIDING_TOKEN_LIFETIME`: how long a sliding token authenticates (5 minutes).
+    pub sliding_token_lifetime: u64,
+    /// `SLIDING_TOKEN_REFRESH_LIFETIME`: how long it can be refreshed (1 day).
+    pub sliding_token_refresh_lifetime: u64,
     /// `ROTATE_REFRESH_TOKENS`: refresh also returns a new refresh token.
     pub rotate_refresh_tokens: bool,
     /// `BLACKLIST_AFTER_ROTATION`: a rotated refresh token is blacklisted at once.
     pub blacklist_after_rotation: bool,
     /// `UPDATE_LAST_LOGIN` on token obtain.
     pub update_last_login: bool,
-    /// `ALGORITHM`: `HS256` (default), `HS384` or `HS512`.
+    /// `ALGORITHM`: `HS256` (default), `HS384`, `HS512`, `RS256`, `RS384`, `RS512`,
+    /// `PS256`, `PS384`, `PS512`, `ES256`, `ES384` or `EdDSA`.
     pub algorithm: String,
-    /// `SIGNING_KEY`; defaults to [`Settings::secret_key`].
+    /// `SIGNING_KEY`: the HMAC secret (defaults to [`Settings::secret_key`]), or for
+    /// the asymmetric algorithms a PEM private key (PKCS#8 for EC and Ed25519).
     pub signing_key: Option<String>,
+    /// A file holding `signing_key`.
+    pub signing_key_file: Option<PathBuf>,
+    /// `VERIFYING_KEY`: the PEM public key; derived from the private key when absent.
+    pub verifying_key: Option<String>,
+    /// A file holding `verifying_key`.
+    pub verifying_key_file: Option<PathBuf>,
+    /// The `kid` header; defaults to the key's RFC 7638 thumbprint for asymmetric keys.
+    pub key_id: Option<String>,
     /// `ISSUER`: set as `iss` and required on verification when present.
     pub issuer: Option<String>,
     /// `AUDIENCE`: set as `aud` and required on verification when present.
@@ -83,6 +98,13 @@ pub struct JwtSettings {
     pub leeway: u64,
     /// `AUTH_HEADER_TYPES`: accepted `Authorization` prefixes.
     pub auth_header_types: Vec<String>,
+    /// `AUTH_TOKEN_CLASSES`: token types that authenticate requests: `access`
+    /// (default) and/or `sliding`.
+    pub auth_token_types: Vec<String>,
+    /// Every token carries the user's `auth_version`; a password change or a
+    /// deactivation bumps it, so older tokens stop working at once (simplejwt's
+    /// revoke-on-password-change, on by default here).
+    pub revoke_on_password_change: bool,
 }
 
 impl Default for JwtSettings {
@@ -90,15 +112,23 @@ impl Default for JwtSettings {
         Self {
             access_token_lifetime: 5 * 60,
             refresh_token_lifetime: 24 * 60 * 60,
+            sliding_token_lifetime: 5 * 60,
+            sliding_token_refresh_lifetime: 24 * 60 * 60,
             rotate_refresh_tokens: false,
             blacklist_after_rotation: false,
             update_last_login: false,
             algorithm: "HS256".into(),
             signing_key: None,
+            signing_key_file: None,
+            verifying_key: None,
+            verifying_key_file: None,
+            key_id: None,
             issuer: None,
             audience: None,
             leeway: 0,
             auth_header_types: vec!["Bearer".into()],
+            auth_token_types: vec!["access".into()],
+            revoke_on_password_change: true,
         }
     }
 }
@@ -204,6 +234,12 @@ impl Default for PasswordSettings {
 #[error("invalid settings: {0}")]
 pub struct SettingsError(String);
 
+impl SettingsError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 impl Settings {
     /// Defaults, then `file` if given (it must exist), then `AUTH_*` environment
     /// variables (`__` separates sections: `AUTH_SESSION__COOKIE_SECURE=true`).
@@ -231,11 +267,22 @@ impl Settings {
 
     /// Checks values that would only fail later, at the first request.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        if !matches!(self.jwt.algorithm.as_str(), "HS256" | "HS384" | "HS512") {
+        if !crate::jwt::ALGORITHMS.contains(&self.jwt.algorithm.as_str()) {
             return Err(SettingsError(format!(
-                "jwt.algorithm `{}` is not supported; use HS256, HS384 or HS512",
-                self.jwt.algorithm
+                "jwt.algorithm `{}` is not supported; use one of {:?}",
+                self.jwt.algorithm,
+                crate::jwt::ALGORITHMS
             )));
+        }
+        for t in &self.jwt.auth_token_types {
+            if !matches!(t.as_str(), "access" | "sliding") {
+                return Err(SettingsError(format!(
+                    "jwt.auth_token_types: unknown type `{t}`; use `access` and/or `sliding`"
+                )));
+            }
+        }
+        if self.jwt.sliding_token_lifetime == 0 || self.jwt.sliding_token_refresh_lifetime == 0 {
+            return Err(SettingsError("token lifetimes must be positive".into()));
         }
         if !matches!(
             self.session.cookie_samesite.as_str(),

@@ -37,6 +37,7 @@ pub fn demo_defaults() -> Settings {
     s.jwt.refresh_token_lifetime = 24 * 60 * 60;
     s.jwt.rotate_refresh_tokens = true;
     s.jwt.blacklist_after_rotation = true;
+    s.jwt.auth_token_types = vec!["access".into(), "sliding".into()];
     s
 }
 
@@ -73,7 +74,14 @@ pub async fn connect(
 ) -> Result<AuthContext, Box<dyn std::error::Error + Send + Sync>> {
     let store = Store::connect(database_url).await?;
     store.migrate().await?;
-    Ok(AuthContext::new(settings, store).await?)
+    // A custom claim, as simplejwt users add by overriding `get_token`: clients can
+    // show who is logged in without a request.
+    Ok(AuthContext::builder(settings, store)
+        .jwt_claims(|user, claims| {
+            claims.insert("username".into(), user.username.clone().into());
+        })
+        .build()
+        .await?)
 }
 
 /// The whole application: API, Swagger UI at `/docs`, the document at

@@ -26,6 +26,32 @@ struct VerifyIn {
     token: Option<String>,
 }
 
+/// `{token}`: a sliding token.
+#[derive(Object)]
+struct SlidingOut {
+    token: String,
+}
+
+#[derive(ApiResponse)]
+enum SlidingResponse {
+    /// A sliding token.
+    #[oai(status = 200)]
+    Ok(Json<SlidingOut>),
+    /// A field is missing.
+    #[oai(status = 400)]
+    Invalid(ErrorBody),
+    /// Wrong credentials, or an invalid, expired or blacklisted token.
+    #[oai(status = 401)]
+    Unauthorized(ErrorBody, #[oai(header = "WWW-Authenticate")] String),
+}
+
+fn no_active_account() -> ErrorBody {
+    Json(json!({
+        "detail": "No active account found with the given credentials",
+        "code": "no_active_account",
+    }))
+}
+
 /// `{refresh, access}`.
 #[derive(Object)]
 struct PairOut {
@@ -130,13 +156,7 @@ impl TokenApi {
             .await
             .map_err(AuthError::from)?
         else {
-            return Ok(PairResponse::Unauthorized(
-                Json(json!({
-                    "detail": "No active account found with the given credentials",
-                    "code": "no_active_account",
-                })),
-                challenge(),
-            ));
+            return Ok(PairResponse::Unauthorized(no_active_account(), challenge()));
         };
         match ctx.jwt().obtain_pair(ctx.store(), &user).await {
             Ok(pair) => Ok(PairResponse::Ok(Json(PairOut {
@@ -181,7 +201,68 @@ impl TokenApi {
         }
     }
 
-    /// JWT logout: blacklists a refresh token.
+    /// Obtains a sliding token (simplejwt's `TokenObtainSlidingView`): one token that
+    /// authenticates and is refreshed until its `refresh_exp`.
+    #[public]
+    #[oai(path = "/api/token/sliding/", method = "post")]
+    async fn obtain_sliding(
+        &self,
+        ctx: AuthContext,
+        body: Input<Credentials>,
+    ) -> poem::Result<SlidingResponse> {
+        let body = body.into_inner();
+        let (Some(username), Some(password)) = (&body.username, &body.password) else {
+            return Ok(SlidingResponse::Invalid(Json(json!(
+                crate::input::required(&[
+                    ("username", body.username.is_none()),
+                    ("password", body.password.is_none()),
+                ])
+            ))));
+        };
+        let Some(user) = ctx
+            .check_credentials(username, password)
+            .await
+            .map_err(AuthError::from)?
+        else {
+            return Ok(SlidingResponse::Unauthorized(
+                no_active_account(),
+                challenge(),
+            ));
+        };
+        match ctx.jwt().obtain_sliding(ctx.store(), &user).await {
+            Ok(token) => Ok(SlidingResponse::Ok(Json(SlidingOut { token }))),
+            Err(e) => token_error(e).map(|b| SlidingResponse::Unauthorized(b, challenge())),
+        }
+    }
+
+    /// Refreshes a sliding token (simplejwt's `TokenRefreshSlidingView`).
+    #[public]
+    #[oai(path = "/api/token/sliding/refresh/", method = "post")]
+    async fn refresh_sliding(
+        &self,
+        ctx: AuthContext,
+        body: Input<VerifyIn>,
+    ) -> poem::Result<SlidingResponse> {
+        let Some(token) = body.into_inner().token else {
+            return Ok(SlidingResponse::Invalid(required("token")));
+        };
+        match ctx.jwt().refresh_sliding(ctx.store(), &token).await {
+            Ok(token) => Ok(SlidingResponse::Ok(Json(SlidingOut { token }))),
+            Err(e) => token_error(e).map(|b| SlidingResponse::Unauthorized(b, challenge())),
+        }
+    }
+
+    /// The public keys that verify this server's tokens (RFC 7517); empty for HMAC
+    /// algorithms, whose key is secret.
+    #[public]
+    #[oai(path = "/.well-known/jwks.json", method = "get")]
+    async fn jwks(&self, ctx: AuthContext) -> poem::Result<Json<Value>> {
+        serde_json::to_value(ctx.jwt().jwks())
+            .map(Json)
+            .map_err(|e| poem::Error::new(e, poem::http::StatusCode::INTERNAL_SERVER_ERROR))
+    }
+
+    /// JWT logout: blacklists a refresh (or sliding) token.
     #[public]
     #[oai(path = "/api/token/blacklist/", method = "post")]
     async fn blacklist(

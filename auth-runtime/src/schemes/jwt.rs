@@ -3,6 +3,7 @@ use std::borrow::Cow;
 use poem::{http::header, Request};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
 
+use super::authorization_words;
 use crate::{
     authenticator::{Authenticator, Outcome},
     context::AuthContext,
@@ -45,45 +46,35 @@ impl Authenticator for Jwt {
     }
 
     async fn authenticate(req: &Request, ctx: &AuthContext) -> Outcome {
-        let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-            return Outcome::NotMine;
-        };
-        let Ok(value) = value.to_str() else {
-            return Outcome::NotMine;
-        };
-        let mut parts = value.split(' ');
-        let prefix = parts.next().unwrap_or_default();
-        if !ctx.jwt().header_types().iter().any(|t| t == prefix) {
-            return Outcome::NotMine;
+        let header = req.headers().get(header::AUTHORIZATION);
+        let mut words = None;
+        for keyword in ctx.jwt().header_types() {
+            words = authorization_words(header, keyword.as_bytes());
+            if words.is_some() {
+                break;
+            }
         }
-        let (Some(token), None) = (parts.next(), parts.next()) else {
-            return Outcome::Invalid(AuthError::AuthenticationFailed {
-                detail: "Authorization header must contain two space-delimited values".into(),
-                code: "bad_authorization_header",
-                extra: None,
-                challenges: Cow::Borrowed(&[]),
-            });
+        let Some(mut words) = words else {
+            return Outcome::NotMine;
         };
-        if !looks_like_jwt(token) {
-            return Outcome::Declined(TokenError::Invalid.into_auth_error());
-        }
-        let claims = match ctx.jwt().decode(token, Some("access")) {
-            Ok(c) => c,
-            Err(e) => return Outcome::Invalid(e.into_auth_error()),
+        let token = match (words.next(), words.next()) {
+            (Some(token), None) => token,
+            _ => {
+                return Outcome::Invalid(AuthError::AuthenticationFailed {
+                    detail: "Authorization header must contain two space-delimited values".into(),
+                    code: "bad_authorization_header",
+                    extra: None,
+                    challenges: Cow::Borrowed(&[]),
+                })
+            }
         };
-        let Some(user_id) = claims
-            .get(crate::jwt::USER_ID_CLAIM)
-            .and_then(serde_json::Value::as_i64)
-        else {
-            return Outcome::Invalid(AuthError::AuthenticationFailed {
-                detail: "Token contained no recognizable user identification".into(),
-                code: "token_not_valid",
-                extra: None,
-                challenges: Cow::Borrowed(&[]),
-            });
+        // A bearer token that is not a JWT may be a later scheme's (OAuth2).
+        let token = match std::str::from_utf8(token) {
+            Ok(t) if looks_like_jwt(t) => t,
+            _ => return Outcome::Declined(TokenError::Invalid.into_auth_error()),
         };
-        match ctx.store().user_by_id(user_id).await {
-            Ok(Some(user)) if user.is_active => {
+        match ctx.jwt().authenticate(ctx.store(), token).await {
+            Ok((user, claims)) => {
                 let mut id = Identity::new(user, Self::NAME);
                 id.scopes = claims
                     .get("scope")
@@ -92,22 +83,20 @@ impl Authenticator for Jwt {
                 id.claims = Some(claims);
                 Outcome::Authenticated(id)
             }
-            Ok(Some(_)) => Outcome::Invalid(AuthError::AuthenticationFailed {
-                detail: "User is inactive".into(),
+            // simplejwt's own messages for these two.
+            Err(TokenError::NoActiveAccount) => Outcome::Invalid(AuthError::AuthenticationFailed {
+                detail: "User not found or inactive.".into(),
                 code: "user_inactive",
                 extra: None,
                 challenges: Cow::Borrowed(&[]),
             }),
-            Ok(None) => Outcome::Invalid(AuthError::AuthenticationFailed {
-                detail: "User not found".into(),
-                code: "user_not_found",
+            Err(TokenError::PasswordChanged) => Outcome::Invalid(AuthError::AuthenticationFailed {
+                detail: "The user's password has been changed.".into(),
+                code: "password_changed",
                 extra: None,
                 challenges: Cow::Borrowed(&[]),
             }),
-            Err(e) => {
-                tracing::error!(error = %e, "user lookup failed");
-                Outcome::Invalid(AuthError::Unavailable)
-            }
+            Err(e) => Outcome::Invalid(e.into_auth_error()),
         }
     }
 }
