@@ -20,6 +20,7 @@ fn ui() {
         "public-conflict",
         "not-a-permission",
         "not-a-scheme",
+        "unknown-custom-scheme",
     ] {
         t.compile_fail(format!("tests/ui/{topic}/*.rs"));
     }

@@ -23,3 +23,31 @@ impl HelloApi {
         })
     }
 }
+
+/// Who is calling, as the default chain sees it.
+#[derive(Object)]
+struct WhoAmI {
+    /// The caller's username, or null when anonymous.
+    username: Option<String>,
+    /// The scheme that authenticated the request, or null.
+    scheme: Option<String>,
+}
+
+/// `GET /api/whoami/`: the application's default chain and default permission
+/// (`default_schemes`, `default_permission` in settings), like a DRF view that sets
+/// neither `authentication_classes` nor `permission_classes`.
+pub struct WhoAmIApi;
+
+#[secured]
+#[OpenApi]
+impl WhoAmIApi {
+    /// Who is calling.
+    #[authenticated]
+    #[oai(path = "/api/whoami/", method = "get")]
+    async fn whoami(&self, who: Principal) -> Json<WhoAmI> {
+        Json(WhoAmI {
+            username: who.user().map(|u| u.username.clone()),
+            scheme: who.identity().map(|i| i.scheme.to_owned()),
+        })
+    }
+}

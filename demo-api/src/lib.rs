@@ -8,6 +8,7 @@ mod api_tokens;
 mod body_limit;
 mod hello;
 mod input;
+pub mod service_key;
 mod tokens;
 
 use auth_runtime::{settings::Settings, AuthContext, Store};
@@ -19,7 +20,8 @@ use poem_openapi::OpenApiService;
 
 pub use accounts::AccountsApi;
 pub use api_tokens::ApiTokensApi;
-pub use hello::HelloApi;
+pub use hello::{HelloApi, WhoAmIApi};
+pub use service_key::ServiceApi;
 pub use tokens::TokenApi;
 
 /// Where the demo keeps its data unless `DATABASE_URL` says otherwise: a file in the
@@ -42,12 +44,26 @@ pub fn demo_defaults() -> Settings {
 }
 
 /// Every API of the demo.
-pub type Apis = (AccountsApi, TokenApi, ApiTokensApi, HelloApi);
+pub type Apis = (
+    AccountsApi,
+    TokenApi,
+    ApiTokensApi,
+    HelloApi,
+    WhoAmIApi,
+    ServiceApi,
+);
 
 /// The demo's OpenAPI service (every operation, with its security requirements).
 pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (AccountsApi, TokenApi, ApiTokensApi, HelloApi),
+        (
+            AccountsApi,
+            TokenApi,
+            ApiTokensApi,
+            HelloApi,
+            WhoAmIApi,
+            ServiceApi,
+        ),
         "demo-api",
         env!("CARGO_PKG_VERSION"),
     )
@@ -74,6 +90,7 @@ pub async fn connect(
 ) -> Result<AuthContext, Box<dyn std::error::Error + Send + Sync>> {
     let store = Store::connect(database_url).await?;
     store.migrate().await?;
+    service_key::create_table(&store).await?;
     // A custom claim, as simplejwt users add by overriding `get_token`: clients can
     // show who is logged in without a request.
     Ok(AuthContext::builder(settings, store)

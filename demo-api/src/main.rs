@@ -65,6 +65,15 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Create a service key (the demo's custom `X-Service-Key` scheme) and print it.
+    CreateServiceKey {
+        /// Whose key.
+        #[arg(long)]
+        user: String,
+        /// What it is for.
+        #[arg(long, default_value = "service")]
+        label: String,
+    },
     /// Delete expired sessions, refresh-token records, blacklist entries and tokens.
     ClearExpired,
     /// Print every operation's schemes, permission, scopes and throttles.
@@ -126,6 +135,19 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             expires_in,
             key,
         } => create_token(&ctx, &user, &name, expires_in, key.as_deref()).await?,
+        Command::CreateServiceKey { user, label } => {
+            let owner = ctx
+                .store()
+                .user_by_username(&user)
+                .await?
+                .ok_or_else(|| format!("no user named {user:?}"))?
+                .user;
+            let key = demo_api::service_key::issue(ctx.store(), owner.id, &label).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "key": key, "label": label, "user": user })
+            );
+        }
         Command::ClearExpired => {
             for (what, n) in ctx.store().clear_expired().await? {
                 println!("{n:>8}  {what}");

@@ -1,0 +1,16 @@
+use auth_runtime::{authenticated, secured};
+use poem_openapi::{payload::PlainText, OpenApi};
+
+struct Api;
+
+#[secured]
+#[OpenApi]
+impl Api {
+    #[authenticated(jwt, ApiKeyAuth)]
+    #[oai(path = "/a", method = "get")]
+    async fn a(&self) -> PlainText<&'static str> {
+        PlainText("a")
+    }
+}
+
+fn main() {}
