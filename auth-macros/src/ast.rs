@@ -18,8 +18,7 @@ pub(crate) struct Builtin {
     pub(crate) args: &'static [&'static str],
 }
 
-/// Every built-in scheme. Adding one here is all the macro needs; `oauth2` will take
-/// `args: &["scope"]`.
+/// Every built-in scheme. Adding one here is all the macro needs.
 pub(crate) const BUILTIN_SCHEMES: &[Builtin] = &[
     Builtin {
         name: "jwt",
@@ -30,6 +29,11 @@ pub(crate) const BUILTIN_SCHEMES: &[Builtin] = &[
         name: "session",
         type_name: "Session",
         args: &[],
+    },
+    Builtin {
+        name: "oauth2",
+        type_name: "OAuth2",
+        args: &["scope"],
     },
     Builtin {
         name: "token",
@@ -62,6 +66,24 @@ pub(crate) enum SchemeRef {
 }
 
 impl SchemeRef {
+    /// The OAuth2 scopes required of this scheme's tokens (`oauth2(scope = "a b")`).
+    pub(crate) fn scopes(&self) -> Vec<String> {
+        match self {
+            SchemeRef::Builtin { args, .. } => args
+                .iter()
+                .filter(|a| a.key == "scope")
+                .flat_map(|a| {
+                    a.value
+                        .value()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            SchemeRef::Custom(_) => Vec::new(),
+        }
+    }
+
     /// The scheme as written, for messages and duplicate detection.
     pub(crate) fn display(&self) -> String {
         match self {

@@ -82,6 +82,13 @@ fn generate(secured: SecuredImpl, hash: &str, mode: Mode) -> TokenStream {
         if let Some(ImplItem::Fn(method)) = item.items.get_mut(op.index) {
             if matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_))) {
                 method.sig.inputs.insert(1, guard_param(&marker));
+                if let Chain::Schemes(schemes) = &policy.chain {
+                    for (i, scheme) in schemes.iter().enumerate() {
+                        let (param, scopes) = documented_param(&marker, i, scheme);
+                        method.sig.inputs.insert(2 + i, param);
+                        policies.extend(scopes);
+                    }
+                }
                 policies.extend(wrap_response(method, &marker));
             }
         }
@@ -166,35 +173,59 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
 
 /// `SchemeUse { name: <Jwt as Authenticator>::NAME, scopes: &["read"] }`.
 fn scheme_use(scheme: &SchemeRef) -> TokenStream {
-    let (ty, scopes) = match scheme {
-        SchemeRef::Builtin {
-            scheme,
-            ident,
-            args,
-            ..
-        } => {
-            let ty = Ident::new(scheme.type_name, ident.span());
-            let scopes: Vec<String> = args
-                .iter()
-                .filter(|a| a.key == "scope")
-                .flat_map(|a| {
-                    a.value
-                        .value()
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            (quote!(::auth_runtime::schemes::#ty), scopes)
-        }
-        SchemeRef::Custom(path) => (path.to_token_stream(), Vec::new()),
-    };
+    let ty = scheme_type(scheme);
+    let scopes = scheme.scopes();
     quote! {
         ::auth_runtime::__private::SchemeUse {
             name: <#ty as ::auth_runtime::Authenticator>::NAME,
             scopes: &[#(#scopes),*],
         }
     }
+}
+
+/// The type implementing a scheme: `::auth_runtime::schemes::Jwt`, or the user's path.
+fn scheme_type(scheme: &SchemeRef) -> TokenStream {
+    match scheme {
+        SchemeRef::Builtin { scheme, ident, .. } => {
+            let ty = Ident::new(scheme.type_name, ident.span());
+            quote_spanned!(ident.span()=> ::auth_runtime::schemes::#ty)
+        }
+        SchemeRef::Custom(path) => path.to_token_stream(),
+    }
+}
+
+/// `#[oai(scope = "...")] __auth_scheme_<i>: Documented<Scheme>`, which lists one
+/// scheme in the operation's OpenAPI `security` with its own scopes, and the constants
+/// naming those scopes (poem-openapi reads a scope as a path to a value).
+fn documented_param(marker: &Ident, index: usize, scheme: &SchemeRef) -> (FnArg, TokenStream) {
+    let ty = scheme_type(scheme);
+    let mut consts = TokenStream::new();
+    let mut attrs = Vec::new();
+    for (j, scope) in scheme.scopes().iter().enumerate() {
+        let name = format_ident!("__AUTH_SCOPE_{}_{}_{}", marker, index, j);
+        consts.extend(quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals, dead_code)]
+            const #name: ::auth_runtime::__private::Scope = ::auth_runtime::__private::Scope(#scope);
+        });
+        let path = syn::LitStr::new(&name.to_string(), Span::call_site());
+        attrs.push(syn::parse_quote!(#[oai(scope = #path)]));
+    }
+    let param = FnArg::Typed(PatType {
+        attrs,
+        pat: Box::new(Pat::Ident(PatIdent {
+            attrs: Vec::new(),
+            by_ref: None,
+            mutability: None,
+            ident: format_ident!("__auth_scheme_{}", index),
+            subpat: None,
+        })),
+        colon_token: <Token![:]>::default(),
+        ty: Box::new(Type::Verbatim(
+            quote!(::auth_runtime::__private::Documented<#ty>),
+        )),
+    });
+    (param, consts)
 }
 
 /// The checks of [`policy_type`] for what parsed of an operation, in an anonymous
@@ -250,6 +281,37 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
             combine(expr, &mut 0)
         }
     };
+    let scoped: Vec<TokenStream> = match &policy.chain {
+        Chain::Default => Vec::new(),
+        Chain::Schemes(schemes) => schemes
+            .iter()
+            .filter_map(|scheme| {
+                let scopes = scheme.scopes();
+                if scopes.is_empty() {
+                    return None;
+                }
+                let ty = scheme_type(scheme);
+                Some(quote! {
+                    if scheme == <#ty as ::auth_runtime::Authenticator>::NAME {
+                        return ::std::option::Option::Some((
+                            &[#(#scopes),*],
+                            <#ty as ::auth_runtime::Authenticator>::CHALLENGE,
+                        ));
+                    }
+                })
+            })
+            .collect(),
+    };
+    let required_scopes = (!scoped.is_empty()).then(|| {
+        quote! {
+            fn required_scopes(
+                scheme: &str,
+            ) -> ::std::option::Option<(&'static [&'static str], &'static str)> {
+                #(#scoped)*
+                ::std::option::Option::None
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -257,6 +319,7 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
 
         impl ::auth_runtime::__private::Policy for #marker {
             type Chain = #chain;
+            #required_scopes
 
             fn permission() -> impl ::auth_runtime::__private::Permission {
                 #leaf_fns

@@ -121,13 +121,43 @@ fn check_schemes(schemes: &[SchemeRef], errors: &mut Errors) {
                 } else {
                     keys.push(key);
                 }
-                if arg.value.value().trim().is_empty() {
+                let value = arg.value.value();
+                if value.trim().is_empty() {
                     errors.spanned(
                         &arg.value,
                         format_args!("empty `{}`; give a value or remove the argument", arg.key),
                     );
+                } else if arg.key == "scope" {
+                    check_scope_list(&arg.value, &value, errors);
                 }
             }
         }
+    }
+}
+
+/// Scopes are space-separated RFC 6749 scope tokens: printable ASCII without `"` or `\\`.
+fn check_scope_list(lit: &syn::LitStr, value: &str, errors: &mut Errors) {
+    if value.contains(',') {
+        let fixed = value
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        errors.spanned(
+            lit,
+            format_args!("scopes are separated by spaces, not commas; write `scope = \"{fixed}\"`"),
+        );
+        return;
+    }
+    if let Some(bad) = value.split_whitespace().find(|s| {
+        !s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    }) {
+        errors.spanned(
+            lit,
+            format_args!(
+                "`{bad}` is not a valid OAuth2 scope; use printable ASCII without quotes or backslashes (RFC 6749 3.3)"
+            ),
+        );
     }
 }

@@ -5,7 +5,11 @@ use std::future::Future;
 use poem::Request;
 use poem_openapi::registry::Registry;
 
-use crate::{context::AuthContext, error::AuthError, principal::Identity};
+use crate::{
+    context::AuthContext,
+    error::AuthError,
+    principal::{ClientIdentity, Identity},
+};
 
 /// What a scheme says about a request.
 #[derive(Debug)]
@@ -15,6 +19,9 @@ pub enum Outcome {
     NotMine,
     /// The credentials are valid: the chain stops here.
     Authenticated(Identity),
+    /// The credentials are a client's own, with no user (OAuth2 client credentials):
+    /// the chain stops here.
+    Client(ClientIdentity),
     /// The credentials are this scheme's but wrong, expired or revoked: the chain stops
     /// and the request is refused (401), without trying later schemes.
     Invalid(AuthError),

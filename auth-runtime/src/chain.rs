@@ -38,11 +38,44 @@ pub trait Chain: Send + Sync + 'static {
     fn challenges(_ctx: &AuthContext) -> Challenges {
         Cow::Borrowed(Self::CHALLENGES)
     }
+    /// Whether the guard itself lists the chain's schemes in the OpenAPI `security`
+    /// (the default chain); declared chains are listed by one parameter per scheme,
+    /// each with its own scopes.
+    const DOCUMENTED_BY_GUARD: bool = false;
     /// Runs the chain.
     fn authenticate(
         req: &Request,
         ctx: &AuthContext,
     ) -> impl Future<Output = Result<Principal, AuthError>> + Send;
+}
+
+/// DRF's rule for combining the schemes' answers, in order: the first that
+/// authenticates or refuses decides; a declined credential is refused at the end unless
+/// a later scheme claims it; with no credentials at all the caller is anonymous.
+#[derive(Default)]
+pub(crate) struct Fold {
+    declined: Option<AuthError>,
+}
+
+impl Fold {
+    /// Takes one scheme's answer; `Some` when the chain is decided.
+    pub(crate) fn step(&mut self, outcome: Outcome) -> Option<Result<Principal, AuthError>> {
+        match outcome {
+            Outcome::NotMine => None,
+            Outcome::Authenticated(id) => Some(Ok(id.into())),
+            Outcome::Client(c) => Some(Ok(c.into())),
+            Outcome::Invalid(e) => Some(Err(e)),
+            Outcome::Declined(e) => {
+                self.declined.get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    /// No scheme decided.
+    pub(crate) fn finish(self) -> Result<Principal, AuthError> {
+        self.declined.map_or(Ok(Principal::Anonymous), Err)
+    }
 }
 
 macro_rules! impl_chain {
@@ -54,19 +87,13 @@ macro_rules! impl_chain {
                 $($s::register(registry);)+
             }
             async fn authenticate(req: &Request, ctx: &AuthContext) -> Result<Principal, AuthError> {
-                let mut declined: Option<AuthError> = None;
+                let mut fold = Fold::default();
                 $(
-                    match $s::authenticate(req, ctx).await {
-                        Outcome::NotMine => {}
-                        Outcome::Authenticated(id) => return Ok(id.into()),
-                        Outcome::Invalid(e) => return Err(e),
-                        Outcome::Declined(e) => { declined.get_or_insert(e); }
+                    if let Some(done) = fold.step($s::authenticate(req, ctx).await) {
+                        return done;
                     }
                 )+
-                match declined {
-                    Some(e) => Err(e),
-                    None => Ok(Principal::Anonymous),
-                }
+                fold.finish()
             }
         }
     };
@@ -88,6 +115,11 @@ pub trait Policy: Send + Sync + 'static {
     type Chain: Chain;
     /// Whether `#[throttle(...)]` declared rates (documents the 429 response).
     const THROTTLED: bool = false;
+    /// The scopes a token of `scheme` must grant (`oauth2(scope = "...")`), with that
+    /// scheme's challenge; `None` when the scheme has no requirement.
+    fn required_scopes(_scheme: &str) -> Option<(&'static [&'static str], &'static str)> {
+        None
+    }
     /// The permission expression.
     fn permission() -> impl Permission;
 }
@@ -108,10 +140,20 @@ impl<P: Policy> Guard<P> {
         let principal = <P::Chain as Chain>::authenticate(req, &state.ctx)
             .await
             .map_err(|e| e.with_challenges(<P::Chain as Chain>::challenges(&state.ctx)))?;
+        if let Some(scheme) = principal.scheme() {
+            if let Some((required, challenge)) = P::required_scopes(scheme) {
+                if !required.iter().all(|r| principal.has_scope(r)) {
+                    return Err(AuthError::InsufficientScope {
+                        required,
+                        challenge,
+                    });
+                }
+            }
+        }
         let pctx = PermissionContext::new(req, &principal);
         if let Err(denial) = P::permission().has_permission(&pctx).await {
             // DRF: an unauthenticated request that is refused is told to authenticate.
-            return Err(if principal.is_authenticated() {
+            return Err(if principal.is_credentialed() {
                 AuthError::PermissionDenied(denial)
             } else {
                 AuthError::not_authenticated(<P::Chain as Chain>::challenges(&state.ctx))
@@ -132,7 +174,11 @@ impl<'a, P: Policy> ApiExtractor<'a> for Guard<P> {
     }
 
     fn security_schemes() -> Vec<&'static str> {
-        <P::Chain as Chain>::NAMES.to_vec()
+        if <P::Chain as Chain>::DOCUMENTED_BY_GUARD {
+            <P::Chain as Chain>::NAMES.to_vec()
+        } else {
+            Vec::new()
+        }
     }
 
     async fn from_request(
@@ -142,5 +188,46 @@ impl<'a, P: Policy> ApiExtractor<'a> for Guard<P> {
     ) -> poem::Result<Self> {
         Self::check(req).await?;
         Ok(Guard(PhantomData))
+    }
+}
+
+/// A parameter that only documents one scheme of an operation's chain in the OpenAPI
+/// `security` (with the OAuth2 scopes `#[oai(scope = ...)]` gives it); it reads nothing
+/// from the request. `#[secured]` adds one per declared scheme, after the [`Guard`].
+pub struct Documented<S>(PhantomData<S>);
+
+impl<'a, S: Authenticator> ApiExtractor<'a> for Documented<S> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        S::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![S::NAME]
+    }
+
+    async fn from_request(
+        _req: &'a Request,
+        _body: &mut RequestBody,
+        _opts: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        Ok(Documented(PhantomData))
+    }
+}
+
+/// An OAuth2 scope as poem-openapi's `#[oai(scope = ...)]` wants it: a value naming it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope(pub &'static str);
+
+impl poem_openapi::OAuthScopes for Scope {
+    fn meta() -> Vec<poem_openapi::registry::MetaOAuthScope> {
+        Vec::new()
+    }
+
+    fn name(&self) -> &'static str {
+        self.0
     }
 }

@@ -13,6 +13,13 @@ use serde_json::{json, Value};
 /// `WWW-Authenticate` challenges, one per scheme of the endpoint.
 pub type Challenges = Cow<'static, [&'static str]>;
 
+/// A scheme's challenge with error attributes, replacing its plain one.
+#[derive(Debug, Clone)]
+pub struct SchemeChallenge {
+    plain: &'static str,
+    full: String,
+}
+
 /// DRF's `NotAuthenticated` detail.
 pub const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
 /// DRF's `AuthenticationFailed` detail.
@@ -97,6 +104,18 @@ pub enum AuthError {
         extra: Option<Value>,
         /// `WWW-Authenticate` challenges of the endpoint's schemes.
         challenges: Challenges,
+        /// The failing scheme's own challenge with error details (RFC 6750's
+        /// `Bearer ..., error="invalid_token"`), sent in place of that scheme's plain one.
+        scheme_challenge: Option<SchemeChallenge>,
+    },
+    /// An OAuth2 token lacks a scope the operation requires (403, RFC 6750
+    /// `insufficient_scope`).
+    #[error("The token does not grant the scope this operation requires: {}.", .required.join(" "))]
+    InsufficientScope {
+        /// The required scopes.
+        required: &'static [&'static str],
+        /// The plain challenge of the scheme, to extend with the error.
+        challenge: &'static str,
     },
     /// Authenticated but not allowed (403).
     #[error("{}", .0.message())]
@@ -122,12 +141,38 @@ impl AuthError {
 
     /// 401 `authentication_failed` with DRF's or a scheme's own message.
     pub fn authentication_failed(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::failed(detail, "authentication_failed")
+    }
+
+    /// 401 with a message and a machine-readable code of the scheme's choosing.
+    pub fn failed(detail: impl Into<Cow<'static, str>>, code: &'static str) -> Self {
         Self::AuthenticationFailed {
             detail: detail.into(),
-            code: "authentication_failed",
+            code,
             extra: None,
             challenges: Cow::Borrowed(&[]),
+            scheme_challenge: None,
         }
+    }
+
+    /// Adds members to a 401's body (simplejwt's `messages`).
+    pub fn with_extra(mut self, value: Value) -> Self {
+        if let Self::AuthenticationFailed { extra, .. } = &mut self {
+            *extra = Some(value);
+        }
+        self
+    }
+
+    /// Replaces, on a 401, the failing scheme's plain challenge `plain` with `full`
+    /// (the same challenge with RFC 6750 error attributes).
+    pub fn with_scheme_challenge(mut self, plain: &'static str, full: String) -> Self {
+        if let Self::AuthenticationFailed {
+            scheme_challenge, ..
+        } = &mut self
+        {
+            *scheme_challenge = Some(SchemeChallenge { plain, full });
+        }
+        self
     }
 
     /// Sets the endpoint's challenges on a 401 (other kinds are returned unchanged).
@@ -147,6 +192,7 @@ impl AuthError {
             Self::NotAuthenticated { .. } => "not_authenticated",
             Self::AuthenticationFailed { code, .. } => code,
             Self::PermissionDenied(d) => d.code(),
+            Self::InsufficientScope { .. } => "insufficient_scope",
             Self::CsrfFailed(_) => "permission_denied",
             Self::Misconfigured(_) => "server_error",
             Self::Unavailable => "service_unavailable",
@@ -168,6 +214,9 @@ impl AuthError {
         ) = (self, &mut body)
         {
             map.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if let (Self::InsufficientScope { required, .. }, Value::Object(map)) = (self, &mut body) {
+            map.insert("required_scopes".into(), json!(required));
         }
         body
     }
@@ -200,7 +249,9 @@ impl ResponseError for AuthError {
             Self::NotAuthenticated { .. } | Self::AuthenticationFailed { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::PermissionDenied(_) | Self::CsrfFailed(_) => StatusCode::FORBIDDEN,
+            Self::PermissionDenied(_) | Self::CsrfFailed(_) | Self::InsufficientScope { .. } => {
+                StatusCode::FORBIDDEN
+            }
             Self::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -211,22 +262,50 @@ impl ResponseError for AuthError {
             tracing::error!("{why}");
         }
         let mut resp = json_response(self.status(), &self.body());
-        if let Self::NotAuthenticated { challenges }
-        | Self::AuthenticationFailed { challenges, .. } = self
-        {
-            let headers = resp.headers_mut();
-            // A 401 must carry a challenge (RFC 9110 §15.5.2) even for an endpoint
-            // that declared none of its own.
-            let challenges: &[&str] = if challenges.is_empty() {
-                &[crate::schemes::DEFAULT_CHALLENGE]
-            } else {
-                challenges
-            };
-            for c in challenges {
-                if let Ok(v) = HeaderValue::from_str(c) {
-                    headers.append(header::WWW_AUTHENTICATE, v);
+        let headers = resp.headers_mut();
+        let mut append = |value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.append(header::WWW_AUTHENTICATE, v);
+            }
+        };
+        match self {
+            Self::NotAuthenticated { challenges }
+            | Self::AuthenticationFailed { challenges, .. } => {
+                let replaced = match self {
+                    Self::AuthenticationFailed {
+                        scheme_challenge: Some(sc),
+                        ..
+                    } => Some(sc),
+                    _ => None,
+                };
+                // A 401 must carry a challenge (RFC 9110 §15.5.2) even for an endpoint
+                // that declared none of its own.
+                let challenges: &[&str] = if challenges.is_empty() {
+                    &[crate::schemes::DEFAULT_CHALLENGE]
+                } else {
+                    challenges
+                };
+                if let Some(sc) = replaced {
+                    append(&sc.full);
+                }
+                // Schemes may share a challenge (JWT and OAuth2 are both `Bearer`).
+                for (i, c) in challenges.iter().enumerate() {
+                    let repeated = challenges[..i].contains(c);
+                    if !repeated && replaced.is_none_or(|sc| sc.plain != *c) {
+                        append(c);
+                    }
                 }
             }
+            Self::InsufficientScope {
+                required,
+                challenge,
+            } => {
+                let scope = required.join(" ");
+                append(&format!(
+                    "{challenge}, error=\"insufficient_scope\", scope=\"{scope}\""
+                ));
+            }
+            _ => {}
         }
         resp
     }

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+// The macros name this crate by its absolute path; this lets its own code use them.
+extern crate self as auth_runtime;
+
 pub mod api_token;
 pub mod authenticator;
 pub mod chain;
@@ -10,6 +13,7 @@ pub mod docs;
 pub mod error;
 pub mod guarded;
 pub mod jwt;
+pub mod oauth2;
 pub mod password;
 pub mod permission;
 pub mod policy;
@@ -29,7 +33,7 @@ pub use permission::{
     AllowAny, And, IsAdmin, IsAuthenticated, IsAuthenticatedOrReadOnly, Not, Or, Permission,
     PermissionContext,
 };
-pub use principal::{Identity, Principal, User};
+pub use principal::{ClientIdentity, Identity, Principal, User};
 pub use settings::Settings;
 pub use store::Store;
 
@@ -40,7 +44,7 @@ pub mod __private {
     pub use poem;
     pub use poem_openapi;
 
-    pub use crate::chain::{Guard, Policy};
+    pub use crate::chain::{Documented, Guard, Policy, Scope};
     pub use crate::guarded::{typed, Guarded, Respond};
     pub use crate::permission::{And, DefaultPermission, Not, Or, Permission};
     pub use crate::policy::{Access, Operation, SchemeUse, Schemes, SecuredApi};

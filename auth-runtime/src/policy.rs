@@ -114,6 +114,47 @@ impl_tuple!(A, B, C, D, E, F, G, H, I, J);
 impl_tuple!(A, B, C, D, E, F, G, H, I, J, K);
 impl_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
 
+/// Checks at start-up that every OAuth2 scope an operation requires is one of the
+/// configured `oauth2.scopes`: a typo would otherwise make the operation unreachable.
+///
+/// ```
+/// use auth_runtime::policy::{check_scopes, Access, Operation, Schemes, SchemeUse};
+/// static OPS: [Operation; 1] = [Operation { name: "x", methods: &["GET"], path: "/x",
+///     access: Access::Guarded {
+///         schemes: Schemes::Declared(&[SchemeUse { name: "oauth2", scopes: &["wirte"] }]),
+///         permission: None },
+///     throttles: &[] }];
+/// let err = check_scopes(&OPS.iter().collect::<Vec<_>>(), &auth_runtime::Settings::default());
+/// assert!(err.unwrap_err().to_string().contains("wirte"));
+/// ```
+pub fn check_scopes(
+    operations: &[&Operation],
+    settings: &crate::Settings,
+) -> Result<(), crate::settings::SettingsError> {
+    for op in operations {
+        if let Access::Guarded {
+            schemes: Schemes::Declared(list),
+            ..
+        } = op.access
+        {
+            for scheme in list {
+                if let Some(unknown) = scheme
+                    .scopes
+                    .iter()
+                    .find(|s| !settings.oauth2.scopes.contains_key(**s))
+                {
+                    return Err(crate::settings::SettingsError::new(format!(
+                        "{} {} requires the OAuth2 scope `{unknown}`, which is not in oauth2.scopes",
+                        op.methods.join(","),
+                        op.path
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The policy of every operation, printable as a table (`Display`) or JSON
 /// (`Serialize`), with the defaults in `settings` spelled out.
 ///

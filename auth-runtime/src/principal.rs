@@ -52,6 +52,8 @@ pub struct Identity {
     pub scopes: Option<Vec<String>>,
     /// The verified claims, for token schemes that have them (JWT).
     pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The OAuth2 client acting for the user, for OAuth2 tokens.
+    pub client_id: Option<String>,
 }
 
 impl Identity {
@@ -62,6 +64,7 @@ impl Identity {
             scheme,
             scopes: None,
             claims: None,
+            client_id: None,
         }
     }
 
@@ -73,7 +76,27 @@ impl Identity {
     }
 }
 
-/// The caller of a request: anonymous, or an authenticated [`Identity`].
+/// An OAuth2 client acting on its own behalf (a `client_credentials` token): no user.
+///
+/// ```
+/// use auth_runtime::{ClientIdentity, Principal};
+/// let p: Principal = ClientIdentity { client_id: "reports".into(), scheme: "oauth2",
+///                                     scopes: vec!["read".into()] }.into();
+/// assert!(!p.is_authenticated()); // DRF: IsAuthenticated needs a user
+/// assert!(p.has_scope("read"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientIdentity {
+    /// The client.
+    pub client_id: String,
+    /// The scheme that authenticated it.
+    pub scheme: &'static str,
+    /// The scopes its token grants.
+    pub scopes: Vec<String>,
+}
+
+/// The caller of a request: anonymous, an authenticated [`Identity`] (a user), or an
+/// OAuth2 client acting for itself.
 ///
 /// A handler of a `#[secured]` API takes it as a parameter after the chain has run:
 ///
@@ -94,15 +117,54 @@ pub enum Principal {
     Anonymous,
     /// A scheme authenticated the request.
     Authenticated(Arc<Identity>),
+    /// A client authenticated itself, with no user (OAuth2 client credentials).
+    Client(Arc<ClientIdentity>),
 }
 
 impl Principal {
     /// The identity, if authenticated.
     pub fn identity(&self) -> Option<&Identity> {
         match self {
-            Principal::Anonymous => None,
             Principal::Authenticated(id) => Some(id),
+            Principal::Anonymous | Principal::Client(_) => None,
         }
+    }
+
+    /// The client, for a client-credentials token.
+    pub fn client(&self) -> Option<&ClientIdentity> {
+        match self {
+            Principal::Client(c) => Some(c),
+            Principal::Anonymous | Principal::Authenticated(_) => None,
+        }
+    }
+
+    /// The scheme that authenticated the request, if one did.
+    pub fn scheme(&self) -> Option<&'static str> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Authenticated(id) => Some(id.scheme),
+            Principal::Client(c) => Some(c.scheme),
+        }
+    }
+
+    /// The scopes the credential grants, for schemes that have them (OAuth2, JWTs with
+    /// a `scope` claim).
+    pub fn scopes(&self) -> Option<&[String]> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Authenticated(id) => id.scopes.as_deref(),
+            Principal::Client(c) => Some(&c.scopes),
+        }
+    }
+
+    /// Whether the credential grants `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().is_some_and(|s| s.iter().any(|g| g == scope))
+    }
+
+    /// Whether some scheme recognised credentials (a user or a client).
+    pub fn is_credentialed(&self) -> bool {
+        !matches!(self, Principal::Anonymous)
     }
 
     /// The user, if authenticated.
@@ -119,6 +181,12 @@ impl Principal {
 impl From<Identity> for Principal {
     fn from(id: Identity) -> Self {
         Principal::Authenticated(Arc::new(id))
+    }
+}
+
+impl From<ClientIdentity> for Principal {
+    fn from(c: ClientIdentity) -> Self {
+        Principal::Client(Arc::new(c))
     }
 }
 
@@ -146,7 +214,9 @@ impl<'a> FromRequest<'a> for Identity {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         match Principal::from_request(req, body).await? {
             Principal::Authenticated(id) => Ok(Arc::unwrap_or_clone(id)),
-            Principal::Anonymous => Err(AuthError::not_authenticated(&[]).into()),
+            Principal::Anonymous | Principal::Client(_) => {
+                Err(AuthError::not_authenticated(&[]).into())
+            }
         }
     }
 }

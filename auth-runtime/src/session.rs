@@ -152,10 +152,5 @@ pub(crate) async fn authenticate(
 }
 
 fn invalid_session() -> AuthError {
-    AuthError::AuthenticationFailed {
-        detail: "Invalid or expired session.".into(),
-        code: "session_invalid",
-        extra: None,
-        challenges: std::borrow::Cow::Borrowed(&[]),
-    }
+    AuthError::failed("Invalid or expired session.", "session_invalid")
 }

@@ -1,7 +1,10 @@
 //! One settings type with production defaults, loaded from a TOML file and
 //! `AUTH_`-prefixed environment variables (`AUTH_JWT__ACCESS_TOKEN_LIFETIME=60`).
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -39,6 +42,8 @@ pub struct Settings {
     pub session: SessionSettings,
     /// DRF-style API tokens.
     pub token: TokenSettings,
+    /// The OAuth2 authorization server.
+    pub oauth2: OAuth2Settings,
     /// Password hashing and validation.
     pub password: PasswordSettings,
 }
@@ -52,6 +57,7 @@ impl Default for Settings {
             jwt: JwtSettings::default(),
             session: SessionSettings::default(),
             token: TokenSettings::default(),
+            oauth2: OAuth2Settings::default(),
             password: PasswordSettings::default(),
         }
     }
@@ -200,6 +206,56 @@ impl Default for TokenSettings {
     }
 }
 
+/// The OAuth2 authorization server (django-oauth-toolkit's `OAUTH2_PROVIDER`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuth2Settings {
+    /// `ACCESS_TOKEN_EXPIRE_SECONDS` (DOT's default: 36000).
+    pub access_token_lifetime: u64,
+    /// `REFRESH_TOKEN_EXPIRE_SECONDS`; none means refresh tokens never expire (DOT's
+    /// default). Default here: 30 days.
+    pub refresh_token_lifetime: Option<u64>,
+    /// `AUTHORIZATION_CODE_EXPIRE_SECONDS` (60).
+    pub authorization_code_lifetime: u64,
+    /// `SCOPES`: every scope and its description, shown on the consent page.
+    pub scopes: BTreeMap<String, String>,
+    /// `DEFAULT_SCOPES`: granted when a request names none.
+    pub default_scopes: Vec<String>,
+    /// `ROTATE_REFRESH_TOKEN`: a refresh returns a new refresh token and spends the
+    /// old one; reusing a spent one revokes the whole authorization.
+    pub rotate_refresh_tokens: bool,
+    /// Accept PKCE's `plain` method besides `S256` (off: OAuth 2.1).
+    pub allow_plain_pkce: bool,
+    /// The issuer in `/.well-known/oauth-authorization-server`; by default the
+    /// scheme and host of the request.
+    pub issuer: Option<String>,
+    /// Where `/o/authorize/` sends a user who is not logged in.
+    pub login_url: String,
+}
+
+impl Default for OAuth2Settings {
+    fn default() -> Self {
+        Self {
+            access_token_lifetime: 36_000,
+            refresh_token_lifetime: Some(30 * 24 * 60 * 60),
+            authorization_code_lifetime: 60,
+            scopes: BTreeMap::from([
+                ("read".to_owned(), "Reading scope".to_owned()),
+                ("write".to_owned(), "Writing scope".to_owned()),
+                (
+                    "introspection".to_owned(),
+                    "Introspect other tokens".to_owned(),
+                ),
+            ]),
+            default_scopes: vec!["read".into(), "write".into()],
+            rotate_refresh_tokens: true,
+            allow_plain_pkce: false,
+            issuer: None,
+            login_url: "/o/login/".into(),
+        }
+    }
+}
+
 /// argon2id cost and the password validators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -318,6 +374,29 @@ impl Settings {
         {
             return Err(SettingsError(
                 "token.keyword must be a single word of letters and digits".into(),
+            ));
+        }
+        for scope in &self.oauth2.default_scopes {
+            if !self.oauth2.scopes.contains_key(scope) {
+                return Err(SettingsError(format!(
+                    "oauth2.default_scopes: `{scope}` is not in oauth2.scopes"
+                )));
+            }
+        }
+        for scope in self.oauth2.scopes.keys() {
+            let valid = !scope.is_empty()
+                && scope
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+            if !valid {
+                return Err(SettingsError(format!(
+                    "oauth2.scopes: `{scope}` is not a valid scope name (RFC 6749 3.3)"
+                )));
+            }
+        }
+        if !self.oauth2.login_url.starts_with('/') {
+            return Err(SettingsError(
+                "oauth2.login_url must be a path on this server, starting with `/`".into(),
             ));
         }
         if self.default_schemes.is_empty() {

@@ -4,7 +4,7 @@ use auth_runtime::{
     password::validate_password,
     permission, public, secured, session,
     store::{NewUser, StoreError},
-    AuthContext, AuthError, IsAdmin, IsAuthenticated, Principal, User,
+    AuthContext, AuthError, Identity, IsAdmin, IsAuthenticated, Principal, User,
 };
 use poem::Request;
 use poem_openapi::{
@@ -45,6 +45,23 @@ struct RegisterIn {
     email: Option<String>,
     #[oai(write_only)]
     password: Option<String>,
+}
+
+/// A profile change.
+#[derive(Object, Deserialize)]
+struct ProfileIn {
+    /// The new email address.
+    email: Option<String>,
+}
+
+#[derive(ApiResponse)]
+enum UpdateProfileResponse {
+    /// The updated user.
+    #[oai(status = 200)]
+    Ok(Json<UserOut>),
+    /// Field errors.
+    #[oai(status = 400)]
+    Invalid(Json<FieldErrors>),
 }
 
 /// Credentials.
@@ -234,13 +251,38 @@ impl AccountsApi {
     }
 
     /// The authenticated user.
-    #[authenticated(jwt, session, token, basic)]
+    #[authenticated(jwt, session, oauth2, token, basic)]
     #[permission(IsAuthenticated)]
     #[oai(path = "/api/accounts/profile/", method = "get")]
     async fn profile(&self, who: Principal) -> poem::Result<Json<UserOut>> {
         who.user()
             .map(|u| Json(u.into()))
             .ok_or_else(|| AuthError::not_authenticated(&[]).into())
+    }
+
+    /// Changes your email address. An OAuth2 token needs the `write` scope.
+    #[authenticated(jwt, session, oauth2(scope = "write"), token, basic)]
+    #[permission(IsAuthenticated)]
+    #[oai(path = "/api/accounts/profile/", method = "patch")]
+    async fn update_profile(
+        &self,
+        ctx: AuthContext,
+        who: Identity,
+        body: Input<ProfileIn>,
+    ) -> poem::Result<UpdateProfileResponse> {
+        let Some(email) = body.into_inner().email else {
+            return Ok(UpdateProfileResponse::Invalid(Json(
+                crate::input::required(&[("email", true)]),
+            )));
+        };
+        if email.chars().count() > 254 || email.chars().any(char::is_control) {
+            return Ok(UpdateProfileResponse::Invalid(Json(FieldErrors::from([(
+                "email".to_owned(),
+                vec!["Enter a valid email address.".to_owned()],
+            )]))));
+        }
+        let user = ctx.store().set_email(who.user.id, &email).await?;
+        Ok(UpdateProfileResponse::Ok(Json((&user).into())))
     }
 
     /// Every user (staff only).

@@ -11,7 +11,7 @@ mod input;
 pub mod service_key;
 mod tokens;
 
-use auth_runtime::{settings::Settings, AuthContext, Store};
+use auth_runtime::{oauth2::OAuth2Api, settings::Settings, AuthContext, Store};
 use poem::{
     middleware::{NormalizePath, Tracing, TrailingSlash},
     Endpoint, EndpointExt, Route,
@@ -46,6 +46,7 @@ pub fn demo_defaults() -> Settings {
 /// Every API of the demo.
 pub type Apis = (
     AccountsApi,
+    OAuth2Api,
     TokenApi,
     ApiTokensApi,
     HelloApi,
@@ -58,6 +59,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             AccountsApi,
+            OAuth2Api,
             TokenApi,
             ApiTokensApi,
             HelloApi,
@@ -91,6 +93,11 @@ pub async fn connect(
     let store = Store::connect(database_url).await?;
     store.migrate().await?;
     service_key::create_table(&store).await?;
+    // Every scope an operation requires must exist, or no token could ever have it.
+    {
+        use auth_runtime::policy::SecuredApi;
+        auth_runtime::policy::check_scopes(&Apis::operations(), &settings)?;
+    }
     // A custom claim, as simplejwt users add by overriding `get_token`: clients can
     // show who is logged in without a request.
     Ok(AuthContext::builder(settings, store)

@@ -6,7 +6,8 @@ use std::{
 };
 
 use auth_runtime::{
-    api_token, password::validate_password, settings::Settings, store::NewUser, AuthContext,
+    api_token, oauth2::client, password::validate_password, settings::Settings, store::NewUser,
+    AuthContext,
 };
 use clap::{Parser, Subcommand};
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -64,6 +65,26 @@ enum Command {
         /// being migrated.
         #[arg(long)]
         key: Option<String>,
+    },
+    /// Register an OAuth2 application and print `{"client_id", "client_secret"}` (the
+    /// secret is shown only now; public clients have none).
+    CreateOauthApp {
+        /// Display name, shown on the consent page.
+        #[arg(long)]
+        name: String,
+        /// `confidential` or `public`.
+        #[arg(long, default_value = "confidential")]
+        client_type: String,
+        /// Allowed grant type; repeat for several: `authorization_code`, `password`,
+        /// `client_credentials`, `refresh_token`.
+        #[arg(long = "grant-type", required = true)]
+        grant_types: Vec<String>,
+        /// Exact redirect URI; repeat for several.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// The owning user (optional).
+        #[arg(long)]
+        user: Option<String>,
     },
     /// Create a service key (the demo's custom `X-Service-Key` scheme) and print it.
     CreateServiceKey {
@@ -135,6 +156,54 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             expires_in,
             key,
         } => create_token(&ctx, &user, &name, expires_in, key.as_deref()).await?,
+        Command::CreateOauthApp {
+            name,
+            client_type,
+            grant_types,
+            redirect_uris,
+            user,
+        } => {
+            let owner_id = match user {
+                Some(u) => Some(
+                    ctx.store()
+                        .user_by_username(&u)
+                        .await?
+                        .ok_or_else(|| format!("no user named {u:?}"))?
+                        .user
+                        .id,
+                ),
+                None => None,
+            };
+            let registration = client::Registration {
+                name,
+                client_type,
+                grant_types,
+                redirect_uris,
+                owner_id,
+            };
+            match client::register(ctx.store(), registration).await {
+                Ok(done) => {
+                    let out = serde_json::json!({
+                        "client_id": done.application.client_id,
+                        "client_secret": done.client_secret,
+                        "name": done.application.name,
+                        "client_type": done.application.client_type,
+                        "grant_types": done.application.grant_types,
+                        "redirect_uris": done.application.redirect_uris,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                }
+                Err(client::RegistrationError::Invalid(errors)) => {
+                    for (field, messages) in errors {
+                        for m in messages {
+                            eprintln!("{field}: {m}");
+                        }
+                    }
+                    return Err("the application was not created".into());
+                }
+                Err(client::RegistrationError::Store(e)) => return Err(e.into()),
+            }
+        }
         Command::CreateServiceKey { user, label } => {
             let owner = ctx
                 .store()

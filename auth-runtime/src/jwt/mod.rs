@@ -5,7 +5,7 @@
 
 mod keys;
 
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 
 use jsonwebtoken::{decode, encode, errors::ErrorKind, jwk::JwkSet, Algorithm, Header, Validation};
 use serde::Serialize;
@@ -116,12 +116,7 @@ impl From<TokenError> for AuthError {
             TokenError::NoActiveAccount => "no_active_account",
             _ => "token_not_valid",
         };
-        AuthError::AuthenticationFailed {
-            detail: e.to_string().into(),
-            code,
-            extra: None,
-            challenges: Cow::Borrowed(&[]),
-        }
+        AuthError::failed(e.to_string(), code)
     }
 }
 
@@ -131,16 +126,15 @@ impl TokenError {
         if self == TokenError::Unavailable {
             return AuthError::Unavailable;
         }
-        AuthError::AuthenticationFailed {
-            detail: "Given token not valid for any token type".into(),
-            code: "token_not_valid",
-            extra: Some(json!({ "messages": [{
-                "token_class": "AccessToken",
-                "token_type": "access",
-                "message": self.to_string(),
-            }]})),
-            challenges: Cow::Borrowed(&[]),
-        }
+        AuthError::failed(
+            "Given token not valid for any token type",
+            "token_not_valid",
+        )
+        .with_extra(json!({ "messages": [{
+            "token_class": "AccessToken",
+            "token_type": "access",
+            "message": self.to_string(),
+        }]}))
     }
 }
 

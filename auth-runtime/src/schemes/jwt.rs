@@ -1,5 +1,3 @@
-use std::borrow::Cow;
-
 use poem::{http::header, Request};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
 
@@ -60,12 +58,10 @@ impl Authenticator for Jwt {
         let token = match (words.next(), words.next()) {
             (Some(token), None) => token,
             _ => {
-                return Outcome::Invalid(AuthError::AuthenticationFailed {
-                    detail: "Authorization header must contain two space-delimited values".into(),
-                    code: "bad_authorization_header",
-                    extra: None,
-                    challenges: Cow::Borrowed(&[]),
-                })
+                return Outcome::Invalid(AuthError::failed(
+                    "Authorization header must contain two space-delimited values",
+                    "bad_authorization_header",
+                ))
             }
         };
         // A bearer token that is not a JWT may be a later scheme's (OAuth2).
@@ -84,18 +80,14 @@ impl Authenticator for Jwt {
                 Outcome::Authenticated(id)
             }
             // simplejwt's own messages for these two.
-            Err(TokenError::NoActiveAccount) => Outcome::Invalid(AuthError::AuthenticationFailed {
-                detail: "User not found or inactive.".into(),
-                code: "user_inactive",
-                extra: None,
-                challenges: Cow::Borrowed(&[]),
-            }),
-            Err(TokenError::PasswordChanged) => Outcome::Invalid(AuthError::AuthenticationFailed {
-                detail: "The user's password has been changed.".into(),
-                code: "password_changed",
-                extra: None,
-                challenges: Cow::Borrowed(&[]),
-            }),
+            Err(TokenError::NoActiveAccount) => Outcome::Invalid(AuthError::failed(
+                "User not found or inactive.",
+                "user_inactive",
+            )),
+            Err(TokenError::PasswordChanged) => Outcome::Invalid(AuthError::failed(
+                "The user's password has been changed.",
+                "password_changed",
+            )),
             Err(e) => Outcome::Invalid(e.into_auth_error()),
         }
     }

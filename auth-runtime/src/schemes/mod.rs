@@ -2,6 +2,7 @@
 
 mod basic;
 mod jwt;
+mod oauth2;
 mod session;
 mod token;
 
@@ -10,10 +11,16 @@ use std::borrow::Cow;
 use poem::{http::HeaderValue, Request};
 use poem_openapi::registry::Registry;
 
-pub use self::{basic::Basic, jwt::Jwt, session::Session, token::Token};
+pub use self::{
+    basic::Basic,
+    jwt::Jwt,
+    oauth2::{OAuth2, AUTHORIZE_URL, TOKEN_URL},
+    session::Session,
+    token::Token,
+};
 use crate::{
     authenticator::{Authenticator, Outcome},
-    chain::Chain,
+    chain::{Chain, Fold},
     context::AuthContext,
     error::{AuthError, Challenges},
     principal::Principal,
@@ -21,7 +28,13 @@ use crate::{
 
 /// Names of the built-in schemes, as written in `#[authenticated(...)]` and in
 /// `default_schemes` in settings.
-pub const BUILTIN_NAMES: &[&str] = &[Session::NAME, Jwt::NAME, Token::NAME, Basic::NAME];
+pub const BUILTIN_NAMES: &[&str] = &[
+    Session::NAME,
+    Jwt::NAME,
+    OAuth2::NAME,
+    Token::NAME,
+    Basic::NAME,
+];
 
 /// The challenge a 401 carries when the endpoint declared no scheme of its own.
 pub const DEFAULT_CHALLENGE: &str = "Bearer realm=\"api\"";
@@ -58,6 +71,7 @@ async fn run(name: &str, req: &Request, ctx: &AuthContext) -> Outcome {
     match name {
         "session" => Session::authenticate(req, ctx).await,
         "jwt" => Jwt::authenticate(req, ctx).await,
+        "oauth2" => OAuth2::authenticate(req, ctx).await,
         "token" => Token::authenticate(req, ctx).await,
         "basic" => Basic::authenticate(req, ctx).await,
         // Settings::validate refused unknown names at start-up.
@@ -66,10 +80,12 @@ async fn run(name: &str, req: &Request, ctx: &AuthContext) -> Outcome {
 }
 
 impl Chain for DefaultChain {
+    const DOCUMENTED_BY_GUARD: bool = true;
     const NAMES: &'static [&'static str] = BUILTIN_NAMES;
     const CHALLENGES: &'static [&'static str] = &[
         Session::CHALLENGE,
         Jwt::CHALLENGE,
+        OAuth2::CHALLENGE,
         Token::CHALLENGE,
         Basic::CHALLENGE,
     ];
@@ -89,22 +105,18 @@ impl Chain for DefaultChain {
     fn register(registry: &mut Registry) {
         Session::register(registry);
         Jwt::register(registry);
+        OAuth2::register(registry);
         Token::register(registry);
         Basic::register(registry);
     }
 
     async fn authenticate(req: &Request, ctx: &AuthContext) -> Result<Principal, AuthError> {
-        let mut declined = None;
+        let mut fold = Fold::default();
         for name in &ctx.settings().default_schemes {
-            match run(name, req, ctx).await {
-                Outcome::NotMine => {}
-                Outcome::Authenticated(id) => return Ok(id.into()),
-                Outcome::Invalid(e) => return Err(e),
-                Outcome::Declined(e) => {
-                    declined.get_or_insert(e);
-                }
+            if let Some(done) = fold.step(run(name, req, ctx).await) {
+                return done;
             }
         }
-        declined.map_or(Ok(Principal::Anonymous), Err)
+        fold.finish()
     }
 }

@@ -13,10 +13,15 @@ use crate::principal::User;
 
 mod api_tokens;
 mod jwt;
+mod oauth2;
 mod sessions;
 mod users;
 
 pub use api_tokens::{ApiToken, ApiTokenMatch};
+pub use oauth2::{
+    AccessGrant, Application, AuthorizedToken, Claim, CodeGrant, NewApplication, RefreshGrant,
+    RefreshInfo,
+};
 
 /// Current Unix time in seconds.
 pub fn now() -> i64 {
@@ -88,6 +93,9 @@ const EXPIRING: &[(&str, &str)] = &[
     ("auth_jwt_blacklist", "blacklisted refresh tokens"),
     ("auth_jwt_outstanding", "outstanding refresh tokens"),
     ("auth_api_tokens", "API tokens"),
+    ("oauth2_codes", "OAuth2 authorization codes"),
+    ("oauth2_access_tokens", "OAuth2 access tokens"),
+    ("oauth2_refresh_tokens", "OAuth2 refresh tokens"),
 ];
 
 const USER_COLUMNS: &str = "id, username, email, is_staff, is_superuser, is_active";

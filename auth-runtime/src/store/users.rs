@@ -100,6 +100,18 @@ impl Store {
         Ok(())
     }
 
+    /// Changes a user's email address; returns the updated user.
+    pub async fn set_email(&self, user_id: i64, email: &str) -> Result<User, StoreError> {
+        let row = sqlx::query(&format!(
+            "UPDATE auth_users SET email = $1 WHERE id = $2 RETURNING {USER_COLUMNS}"
+        ))
+        .bind(email)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(user_from_row(&row)?)
+    }
+
     /// Sets staff and superuser flags.
     pub async fn set_flags(
         &self,
