@@ -227,3 +227,54 @@ impl Harness {
         r.cookie("sessionid").expect("sessionid cookie")
     }
 }
+
+/// A demo-api served over real HTTP on 127.0.0.1 (for clients that speak HTTP, such as
+/// the `oauth2` crate), on a fresh SQLite file.
+pub struct Served {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The app's context.
+    pub ctx: AuthContext,
+    _dir: tempfile::TempDir,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    /// An absolute URL for `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self._server.abort();
+    }
+}
+
+/// Serves the demo with these settings on a free loopback port.
+pub async fn serve(settings: Settings) -> Served {
+    use poem::listener::{Acceptor, Listener, TcpListener};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/served.sqlite3", dir.path().display());
+    let ctx = demo_api::connect(settings, &url).await.expect("connect");
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .expect("bind");
+    let addr = acceptor
+        .local_addr()
+        .into_iter()
+        .find_map(|a| a.as_socket_addr().copied())
+        .expect("address");
+    let app = demo_api::app(ctx.clone());
+    let server = tokio::spawn(async move {
+        let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+    });
+    Served {
+        base: format!("http://{addr}"),
+        ctx,
+        _dir: dir,
+        _server: server,
+    }
+}

@@ -265,10 +265,24 @@ async fn refresh_grant(
     let token = required(&req.refresh_token, "refresh_token")?;
     let digest = secret::digest(token);
     let store = ctx.store();
-    // Another client's token is refused without spending it.
+    // Checks that need no state change come first, so a refused request does not spend
+    // the token: another client's token, and a scope wider than the grant (RFC 6749
+    // §6: it may narrow, never widen).
+    let wanted = match req.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(text) => Some(scope::resolve(Some(text), &ctx.settings().oauth2)?),
+        None => None,
+    };
     if let Some(info) = store.refresh_token(&digest).await? {
         if info.application_id != app.id {
             return Err(OAuthError::invalid_grant("Invalid refresh token."));
+        }
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !scope::within(w, &info.scope))
+        {
+            return Err(OAuthError::invalid_scope(
+                "The requested scope exceeds the scope originally granted.",
+            ));
         }
     }
     let rotate = ctx.settings().oauth2.rotate_refresh_tokens;
@@ -295,21 +309,17 @@ async fn refresh_grant(
             None => return Err(OAuthError::invalid_grant("Invalid refresh token.")),
         }
     };
+    // Re-checked on the claimed row, which is authoritative.
     if grant.application_id != app.id {
         return Err(OAuthError::invalid_grant("Invalid refresh token."));
     }
-    // The scope may narrow, never widen (RFC 6749 §6); the refresh token keeps the
-    // original grant so that a later refresh may ask for all of it again.
-    let scopes = match req.scope.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => {
-            let wanted = scope::resolve(Some(text), &ctx.settings().oauth2)?;
-            if !scope::within(&wanted, &grant.scope) {
-                return Err(OAuthError::invalid_scope(
-                    "The requested scope exceeds the scope originally granted.",
-                ));
-            }
-            wanted.join(" ")
+    let scopes = match &wanted {
+        Some(w) if !scope::within(w, &grant.scope) => {
+            return Err(OAuthError::invalid_scope(
+                "The requested scope exceeds the scope originally granted.",
+            ))
         }
+        Some(w) => w.join(" "),
         None => grant.scope.clone(),
     };
     match store.user_by_id(grant.user_id).await? {
@@ -320,6 +330,8 @@ async fn refresh_grant(
             ))
         }
     }
+    // The new refresh token keeps the original grant, so that a later refresh may ask
+    // for all of it again.
     issue(
         ctx,
         app,
