@@ -141,6 +141,7 @@ impl Harness {
             "POST" => self.client.post(path),
             "PUT" => self.client.put(path),
             "DELETE" => self.client.delete(path),
+            "PATCH" => self.client.patch(path),
             other => panic!("unsupported method {other}"),
         };
         for (k, v) in headers {
@@ -150,6 +151,36 @@ impl Harness {
             req = req.body_json(&b);
         }
         let resp = req.send().await.0;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.into_body().into_string().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        Reply {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    /// Sends a form (`application/x-www-form-urlencoded`) POST.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut req = self
+            .client
+            .post(path)
+            .content_type("application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.body(body).send().await.0;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.into_body().into_string().await.unwrap_or_default();

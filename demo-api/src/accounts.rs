@@ -286,7 +286,7 @@ impl AccountsApi {
     }
 
     /// Every user (staff only).
-    #[authenticated(jwt, session, token, basic)]
+    #[authenticated(jwt, session, oauth2, token, basic)]
     #[permission(IsAdmin)]
     #[oai(path = "/api/accounts/users/", method = "get")]
     async fn users(&self, ctx: AuthContext) -> poem::Result<Json<Vec<UserOut>>> {

@@ -241,6 +241,92 @@ fn session_and_jwt_tutorial_commands_work_verbatim() {
     );
     assert_eq!((st, body), (200, serde_json::json!({})));
 
+    // OAuth2: the client the tutorial creates in Django's admin, created with the CLI.
+    let out = demo(
+        d,
+        &[
+            "create-oauth-app",
+            "--name",
+            "MyAppClient",
+            "--client-type",
+            "confidential",
+            "--grant-type",
+            "password",
+        ],
+    )
+    .output()
+    .expect("create-oauth-app");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let client_id = created["client_id"].as_str().expect("client_id").to_owned();
+    let client_secret = created["client_secret"]
+        .as_str()
+        .expect("client_secret")
+        .to_owned();
+    let (st, body) = curl(
+        d,
+        &[
+            "-X",
+            "POST",
+            &u("/o/token/"),
+            "-d",
+            "grant_type=password",
+            "-d",
+            "username=testuser",
+            "-d",
+            "password=testpass123",
+            "-d",
+            &format!("client_id={client_id}"),
+            "-d",
+            &format!("client_secret={client_secret}"),
+        ],
+    );
+    assert_eq!(st, 200, "{body}");
+    for key in [
+        "access_token",
+        "expires_in",
+        "token_type",
+        "scope",
+        "refresh_token",
+    ] {
+        assert!(
+            body.get(key).is_some(),
+            "token response lacks {key}: {body}"
+        );
+    }
+    assert_eq!(
+        (
+            body["expires_in"].as_i64(),
+            body["token_type"].as_str(),
+            body["scope"].as_str()
+        ),
+        (Some(36000), Some("Bearer"), Some("read write"))
+    );
+    let oauth_access = body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+    // The JWT scheme is tried first on profile; the opaque token still gets through.
+    let (st, body) = curl(
+        d,
+        &[
+            "-X",
+            "GET",
+            &u("/api/accounts/profile/"),
+            "-H",
+            &format!("Authorization: Bearer {oauth_access}"),
+        ],
+    );
+    assert_eq!(
+        (st, body["username"].as_str()),
+        (200, Some("testuser")),
+        "{body}"
+    );
+
     // The simplejwt guide: --location, the admin from createsuperuser, GET /api/.
     let created = demo(
         d,

@@ -17,7 +17,12 @@ fn profile_lists_its_schemes_in_order_and_their_components() {
     // One alternative per scheme (OR), in the order they are tried.
     assert_eq!(
         profile["security"],
-        json!([{"jwt": []}, {"session": []}, {"token": []}, {"basic": []}])
+        json!([{"jwt": []}, {"session": []}, {"oauth2": []}, {"token": []}, {"basic": []}])
+    );
+    // OAuth2 scopes appear on the OAuth2 alternative only (OpenAPI allows no others).
+    assert_eq!(
+        doc["paths"]["/api/accounts/profile/"]["patch"]["security"],
+        json!([{"jwt": []}, {"session": []}, {"oauth2": ["write"]}, {"token": []}, {"basic": []}])
     );
     for status in ["401", "403"] {
         assert_eq!(
@@ -45,6 +50,20 @@ fn profile_lists_its_schemes_in_order_and_their_components() {
     assert_eq!(schemes["token"]["type"], "apiKey");
     assert_eq!(schemes["token"]["in"], "header");
     assert_eq!(schemes["token"]["name"], "Authorization");
+    let flows = &schemes["oauth2"]["flows"];
+    assert_eq!(schemes["oauth2"]["type"], "oauth2");
+    assert_eq!(flows["password"]["tokenUrl"], "/o/token/");
+    assert_eq!(flows["clientCredentials"]["tokenUrl"], "/o/token/");
+    assert_eq!(
+        flows["authorizationCode"]["authorizationUrl"],
+        "/o/authorize/"
+    );
+    assert_eq!(flows["authorizationCode"]["tokenUrl"], "/o/token/");
+    for flow in ["password", "clientCredentials", "authorizationCode"] {
+        assert!(
+            flows[flow]["scopes"]["read"].is_string() && flows[flow]["scopes"]["write"].is_string()
+        );
+    }
 }
 
 #[test]
