@@ -200,7 +200,7 @@ fn scheme_type(scheme: &SchemeRef) -> TokenStream {
 fn documented_param(marker: &Ident, index: usize, scheme: &SchemeRef) -> (FnArg, TokenStream) {
     let ty = scheme_type(scheme);
     let mut consts = TokenStream::new();
-    let mut attrs = Vec::new();
+    let mut scopes = Vec::new();
     for (j, scope) in scheme.scopes().iter().enumerate() {
         let name = format_ident!("__AUTH_SCOPE_{}_{}_{}", marker, index, j);
         consts.extend(quote! {
@@ -209,8 +209,15 @@ fn documented_param(marker: &Ident, index: usize, scheme: &SchemeRef) -> (FnArg,
             const #name: ::auth_runtime::__private::Scope = ::auth_runtime::__private::Scope(#scope);
         });
         let path = syn::LitStr::new(&name.to_string(), Span::call_site());
-        attrs.push(syn::parse_quote!(#[oai(scope = #path)]));
+        scopes.push(quote!(scope = #path));
     }
+    // One `#[oai]` with every scope: poem-openapi reads (and removes) only the first
+    // `#[oai]` of a parameter.
+    let attrs = if scopes.is_empty() {
+        Vec::new()
+    } else {
+        vec![syn::parse_quote!(#[oai(#(#scopes),*)])]
+    };
     let param = FnArg::Typed(PatType {
         attrs,
         pat: Box::new(Pat::Ident(PatIdent {

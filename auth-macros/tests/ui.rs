@@ -21,6 +21,7 @@ fn ui() {
         "not-a-permission",
         "not-a-scheme",
         "unknown-custom-scheme",
+        "malformed-scope",
     ] {
         t.compile_fail(format!("tests/ui/{topic}/*.rs"));
     }
