@@ -18,6 +18,7 @@ use crate::{
     error::{AuthError, Challenges},
     permission::{Permission, PermissionContext},
     principal::Principal,
+    throttle::ThrottleRule,
 };
 
 /// An ordered list of schemes, written as a tuple: `(Jwt, Session)`.
@@ -113,8 +114,8 @@ impl_chain!(A, B, C, D, E, F, G, H);
 pub trait Policy: Send + Sync + 'static {
     /// The schemes, in order.
     type Chain: Chain;
-    /// Whether `#[throttle(...)]` declared rates (documents the 429 response).
-    const THROTTLED: bool = false;
+    /// The rates `#[throttle(...)]` declared, checked after the permissions.
+    const THROTTLES: &'static [ThrottleRule] = &[];
     /// The scopes a token of `scheme` must grant (`oauth2(scope = "...")`), with that
     /// scheme's challenge; `None` when the scheme has no requirement.
     fn required_scopes(_scheme: &str) -> Option<(&'static [&'static str], &'static str)> {
@@ -158,6 +159,11 @@ impl<P: Policy> Guard<P> {
             } else {
                 AuthError::not_authenticated(<P::Chain as Chain>::challenges(&state.ctx))
             });
+        }
+        // DRF's order: authenticate, permissions, then throttles.
+        let throttler = state.ctx.throttler();
+        for rule in P::THROTTLES {
+            throttler.check(rule, req, &principal).await?;
         }
         let _ = state.slot.0.set(principal.clone());
         Ok(principal)

@@ -13,6 +13,7 @@ use crate::{
     principal::PrincipalSlot,
     settings::{Settings, SettingsError},
     store::{Store, StoreError},
+    throttle::Throttler,
 };
 
 /// Why an [`AuthContext`] could not be built.
@@ -27,6 +28,9 @@ pub enum ContextError {
     /// The hashing parameters are invalid.
     #[error(transparent)]
     Hash(#[from] HashError),
+    /// The throttle backend could not be set up.
+    #[error(transparent)]
+    Throttle(#[from] crate::throttle::ThrottleError),
 }
 
 struct Inner {
@@ -34,6 +38,7 @@ struct Inner {
     store: Store,
     hasher: PasswordHasher,
     jwt: JwtService,
+    throttler: Throttler,
     cookie_key: cookie::Key,
     csrf_key: [u8; 64],
 }
@@ -131,11 +136,13 @@ impl AuthContextBuilder {
             .collect();
         let jwt = JwtService::new(&settings.jwt, &jwt_secret, claims_hook)?;
         let hasher = PasswordHasher::new(&settings.password)?;
+        let throttler = Throttler::new(&settings.throttle).await?;
         Ok(AuthContext(Arc::new(Inner {
             settings,
             store,
             hasher,
             jwt,
+            throttler,
             cookie_key,
             csrf_key,
         })))
@@ -172,6 +179,11 @@ impl AuthContext {
         &self.0.hasher
     }
 
+    /// Rates and brute-force protection.
+    pub fn throttler(&self) -> &Throttler {
+        &self.0.throttler
+    }
+
     /// JWT issuing and verification.
     pub fn jwt(&self) -> &JwtService {
         &self.0.jwt
@@ -189,6 +201,10 @@ impl AuthContext {
     /// credentials, or `None`. An unknown or inactive username costs one argon2
     /// verification too, so timing does not tell which accounts exist.
     ///
+    /// Brute-force protection: while the username or the request's client address has
+    /// too many recent failures (`throttle.login_failures_per_*`), every attempt is
+    /// refused with 429, the right password included; each failure is counted.
+    ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// # let dir = tempfile::tempdir().unwrap();
@@ -198,22 +214,28 @@ impl AuthContext {
     /// let hash = ctx.hasher().hash("s3cret-pass").await.unwrap();
     /// ctx.store().create_user(auth_runtime::store::NewUser { username: "ann", email: "",
     ///     password_hash: &hash, is_staff: false, is_superuser: false }).await.unwrap();
-    /// assert!(ctx.check_credentials("ann", "s3cret-pass").await.unwrap().is_some());
-    /// assert!(ctx.check_credentials("ann", "wrong").await.unwrap().is_none());
-    /// assert!(ctx.check_credentials("bob", "s3cret-pass").await.unwrap().is_none());
+    /// let req = poem::Request::default();
+    /// assert!(ctx.check_credentials(&req, "ann", "s3cret-pass").await.unwrap().is_some());
+    /// assert!(ctx.check_credentials(&req, "ann", "wrong").await.unwrap().is_none());
+    /// assert!(ctx.check_credentials(&req, "bob", "s3cret-pass").await.unwrap().is_none());
     /// # });
     /// ```
     pub async fn check_credentials(
         &self,
+        req: &poem::Request,
         username: &str,
         password: &str,
-    ) -> Result<Option<crate::User>, StoreError> {
+    ) -> Result<Option<crate::User>, AuthError> {
+        let throttler = self.throttler();
+        let address = throttler.client_address(req);
+        throttler.check_login(username, &address).await?;
         let record = self.store().user_by_username(username).await?;
         let hash = record
             .as_ref()
             .filter(|r| r.user.is_active)
             .map(|r| r.password_hash.as_str());
         if !self.hasher().verify(password, hash).await {
+            throttler.record_login_failure(username, &address).await?;
             return Ok(None);
         }
         Ok(record.map(|r| r.user))

@@ -117,6 +117,12 @@ pub enum AuthError {
         /// The plain challenge of the scheme, to extend with the error.
         challenge: &'static str,
     },
+    /// Over a rate (429, DRF's `Throttled`).
+    #[error("Request was throttled. Expected available in {wait_secs} second{}.", if *.wait_secs == 1 { "" } else { "s" })]
+    Throttled {
+        /// Seconds until a request may succeed (`Retry-After`).
+        wait_secs: u64,
+    },
     /// Authenticated but not allowed (403).
     #[error("{}", .0.message())]
     PermissionDenied(Denial),
@@ -152,6 +158,13 @@ impl AuthError {
             extra: None,
             challenges: Cow::Borrowed(&[]),
             scheme_challenge: None,
+        }
+    }
+
+    /// 429 for a caller who must wait `wait` (rounded up to whole seconds).
+    pub fn throttled(wait: std::time::Duration) -> Self {
+        Self::Throttled {
+            wait_secs: crate::throttle::retry_after_secs(wait),
         }
     }
 
@@ -193,6 +206,7 @@ impl AuthError {
             Self::AuthenticationFailed { code, .. } => code,
             Self::PermissionDenied(d) => d.code(),
             Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::Throttled { .. } => "throttled",
             Self::CsrfFailed(_) => "permission_denied",
             Self::Misconfigured(_) => "server_error",
             Self::Unavailable => "service_unavailable",
@@ -252,6 +266,7 @@ impl ResponseError for AuthError {
             Self::PermissionDenied(_) | Self::CsrfFailed(_) | Self::InsufficientScope { .. } => {
                 StatusCode::FORBIDDEN
             }
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -295,6 +310,9 @@ impl ResponseError for AuthError {
                         append(c);
                     }
                 }
+            }
+            Self::Throttled { wait_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*wait_secs));
             }
             Self::InsufficientScope {
                 required,

@@ -107,7 +107,7 @@ impl<R: ApiResponse, P: Policy + Respond<R>> ApiResponse for Guarded<R, P> {
             "Authenticated, but the permissions refuse the request (or a session request failed the cross-site check).",
             None,
         ));
-        if P::THROTTLED {
+        if !P::THROTTLES.is_empty() {
             add(error_response(
                 429,
                 "Too many requests. `Retry-After` says when to try again.",

@@ -23,6 +23,7 @@ pub mod secret;
 pub mod session;
 pub mod settings;
 pub mod store;
+pub mod throttle;
 
 pub use auth_macros::{authenticated, permission, public, secured};
 pub use authenticator::{Authenticator, Outcome};
@@ -30,8 +31,8 @@ pub use chain::{Chain, Guard, Policy};
 pub use context::{AuthContext, AuthContextBuilder, AuthLayer};
 pub use error::{AuthError, Denial};
 pub use permission::{
-    AllowAny, And, IsAdmin, IsAuthenticated, IsAuthenticatedOrReadOnly, Not, Or, Permission,
-    PermissionContext,
+    filter_objects, AllowAny, And, HasScope, IsAdmin, IsAuthenticated, IsAuthenticatedOrReadOnly,
+    IsScoped, Not, ObjectPermission, Or, Permission, PermissionContext, ReadWriteScope,
 };
 pub use principal::{ClientIdentity, Identity, Principal, User};
 pub use settings::Settings;
@@ -46,9 +47,10 @@ pub mod __private {
 
     pub use crate::chain::{Documented, Guard, Policy, Scope};
     pub use crate::guarded::{typed, Guarded, Respond};
-    pub use crate::permission::{And, DefaultPermission, Not, Or, Permission};
+    pub use crate::permission::{And, DefaultPermission, Not, ObjectPermission, Or, Permission};
     pub use crate::policy::{Access, Operation, SchemeUse, Schemes, SecuredApi};
     pub use crate::schemes::DefaultChain;
+    pub use crate::throttle::{Rate, ThrottleKind, ThrottleRule};
 
     /// Fails to compile, on the user's own span, when `_p` is not a permission.
     #[inline(always)]

@@ -44,6 +44,8 @@ pub struct Settings {
     pub token: TokenSettings,
     /// The OAuth2 authorization server.
     pub oauth2: OAuth2Settings,
+    /// Throttling and brute-force protection.
+    pub throttle: ThrottleSettings,
     /// Password hashing and validation.
     pub password: PasswordSettings,
 }
@@ -58,6 +60,7 @@ impl Default for Settings {
             session: SessionSettings::default(),
             token: TokenSettings::default(),
             oauth2: OAuth2Settings::default(),
+            throttle: ThrottleSettings::default(),
             password: PasswordSettings::default(),
         }
     }
@@ -256,6 +259,42 @@ impl Default for OAuth2Settings {
     }
 }
 
+/// Throttling (DRF's `DEFAULT_THROTTLE_RATES`, `NUM_PROXIES`) and brute-force
+/// protection of password checks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThrottleSettings {
+    /// `memory` (this process) or `redis` (shared by every instance).
+    pub backend: String,
+    /// The Redis server for `backend = "redis"`.
+    pub redis_url: String,
+    /// How many proxies in front of the server append to `X-Forwarded-For`; the
+    /// client's address is taken that many hops back. None: the peer address (headers
+    /// can be forged by anyone when no proxy strips them).
+    pub num_proxies: Option<usize>,
+    /// Rates that replace those of `#[throttle(...)]`, by name: `anon`, `user`, or a
+    /// scope (`uploads = "20/minute"`).
+    pub rates: BTreeMap<String, String>,
+    /// Failed password checks allowed per username before every attempt is refused
+    /// for the rest of the window. None: no limit.
+    pub login_failures_per_username: Option<String>,
+    /// The same per client address.
+    pub login_failures_per_address: Option<String>,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            backend: "memory".into(),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            num_proxies: None,
+            rates: BTreeMap::new(),
+            login_failures_per_username: Some("5/15m".into()),
+            login_failures_per_address: Some("30/15m".into()),
+        }
+    }
+}
+
 /// argon2id cost and the password validators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -398,6 +437,21 @@ impl Settings {
             return Err(SettingsError(
                 "oauth2.login_url must be a path on this server, starting with `/`".into(),
             ));
+        }
+        if !matches!(self.throttle.backend.as_str(), "memory" | "redis") {
+            return Err(SettingsError(
+                "throttle.backend must be `memory` or `redis`".into(),
+            ));
+        }
+        let rates = self
+            .throttle
+            .rates
+            .values()
+            .chain(&self.throttle.login_failures_per_username)
+            .chain(&self.throttle.login_failures_per_address);
+        for rate in rates {
+            rate.parse::<crate::throttle::Rate>()
+                .map_err(|e| SettingsError(format!("throttle: {e}")))?;
         }
         if self.default_schemes.is_empty() {
             return Err(SettingsError(

@@ -98,6 +98,9 @@ enum AuthorizePage {
     /// The consent form did not come from this site.
     #[oai(status = 403)]
     Forbidden(Html<String>),
+    /// Too many failed logins; try again later.
+    #[oai(status = 429)]
+    TooMany(Html<String>, #[oai(header = "Retry-After")] String),
 }
 
 fn html(body: String) -> AuthorizePage {
@@ -330,7 +333,7 @@ impl OAuth2Api {
         ctx: AuthContext,
         form: OAuthForm<TokenRequest>,
     ) -> Result<TokenOk, OAuthError> {
-        let issued = token::token(&ctx, req.headers(), form.0?).await?;
+        let issued = token::token(&ctx, req, form.0?).await?;
         Ok(TokenOk::Ok(
             Json(issued),
             NO_STORE.into(),
@@ -580,7 +583,19 @@ impl OAuth2Api {
             )))));
         }
         let user = match (&form.username, &form.password) {
-            (Some(u), Some(p)) => ctx.check_credentials(u, p).await?,
+            (Some(u), Some(p)) => match ctx.check_credentials(req, u, p).await {
+                Ok(user) => user,
+                Err(AuthError::Throttled { wait_secs }) => {
+                    let problem =
+                        format!("Too many failed attempts. Try again in {wait_secs} seconds.");
+                    let page = pages::login(&next, Some(&problem));
+                    return Ok(Response::new(AuthorizePage::TooMany(
+                        Html(page),
+                        wait_secs.to_string(),
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            },
             _ => None,
         };
         let Some(user) = user else {

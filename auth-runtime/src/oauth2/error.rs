@@ -31,6 +31,7 @@ pub struct OAuthError {
     error: &'static str,
     description: Cow<'static, str>,
     status: StatusCode,
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -43,6 +44,7 @@ impl OAuthError {
             error,
             description: description.into(),
             status,
+            retry_after: None,
         }
     }
 
@@ -101,6 +103,24 @@ impl OAuthError {
     }
 }
 
+impl From<crate::error::AuthError> for OAuthError {
+    /// Only throttling and unavailability reach the OAuth2 endpoints this way.
+    fn from(e: crate::error::AuthError) -> Self {
+        match e {
+            crate::error::AuthError::Throttled { wait_secs } => Self {
+                error: "temporarily_unavailable",
+                description: format!(
+                    "Too many failed attempts. Expected available in {wait_secs} seconds."
+                )
+                .into(),
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after: Some(wait_secs),
+            },
+            _ => Self::unavailable(),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for OAuthError {
     fn from(e: crate::store::StoreError) -> Self {
         tracing::error!(error = %e, "OAuth2 store failed");
@@ -124,6 +144,10 @@ impl ResponseError for OAuthError {
             .header(header::CACHE_CONTROL, "no-store")
             .header(header::PRAGMA, "no-cache")
             .body(body.to_string());
+        if let Some(wait) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -183,6 +207,11 @@ impl ApiResponse for OAuthError {
                     None,
                 ),
                 documented(401, "`invalid_client`: client authentication failed.", Some("WWW-Authenticate")),
+                documented(
+                    429,
+                    "`temporarily_unavailable`: too many failed password attempts.",
+                    Some("Retry-After"),
+                ),
                 documented(503, "`temporarily_unavailable`.", None),
             ],
         }

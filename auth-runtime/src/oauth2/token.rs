@@ -1,7 +1,7 @@
 //! The token endpoint (RFC 6749 §3.2, §4, §6), revocation (RFC 7009) and
 //! introspection (RFC 7662).
 
-use poem::http::HeaderMap;
+use poem::Request;
 use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
 
@@ -128,12 +128,12 @@ async fn issue(
 /// once, for the thief or the owner, and then for nobody.
 pub async fn token(
     ctx: &AuthContext,
-    headers: &HeaderMap,
+    http: &Request,
     req: TokenRequest,
 ) -> Result<TokenResponse, OAuthError> {
     let app = client::authenticate(
         ctx.store(),
-        headers,
+        http.headers(),
         req.client_id.as_deref(),
         req.client_secret.as_deref(),
     )
@@ -153,7 +153,7 @@ pub async fn token(
         )));
     }
     match grant_type {
-        "password" => password_grant(ctx, &app, &req).await,
+        "password" => password_grant(ctx, http, &app, &req).await,
         "client_credentials" => client_credentials_grant(ctx, &app, &req).await,
         "authorization_code" => code_grant(ctx, &app, &req).await,
         _ => refresh_grant(ctx, &app, &req).await,
@@ -162,13 +162,14 @@ pub async fn token(
 
 async fn password_grant(
     ctx: &AuthContext,
+    http: &Request,
     app: &Application,
     req: &TokenRequest,
 ) -> Result<TokenResponse, OAuthError> {
     let username = required(&req.username, "username")?;
     let password = required(&req.password, "password")?;
     let scopes = scope::resolve(req.scope.as_deref(), &ctx.settings().oauth2)?.join(" ");
-    let Some(user) = ctx.check_credentials(username, password).await? else {
+    let Some(user) = ctx.check_credentials(http, username, password).await? else {
         return Err(OAuthError::invalid_grant("Invalid credentials given."));
     };
     let family = secret::random_hex(16);

@@ -10,7 +10,6 @@ use super::{authorization_words, failed};
 use crate::{
     authenticator::{Authenticator, Outcome},
     context::AuthContext,
-    error::AuthError,
     principal::Identity,
 };
 
@@ -91,14 +90,12 @@ impl Authenticator for Basic {
                 )
             }
         };
-        match ctx.check_credentials(&username, &password).await {
+        match ctx.check_credentials(req, &username, &password).await {
             Ok(Some(user)) => Outcome::Authenticated(Identity::new(user, Self::NAME)),
             // Inactive users are refused like unknown ones, as Django's ModelBackend does.
             Ok(None) => failed("Invalid username/password."),
-            Err(e) => {
-                tracing::error!(error = %e, "user lookup failed");
-                Outcome::Invalid(AuthError::Unavailable)
-            }
+            // Too many failures (429), or the store is down (503).
+            Err(e) => Outcome::Invalid(e),
         }
     }
 }

@@ -1,0 +1,121 @@
+//! `&`, `|` and `!` over permissions, at request and object level.
+
+use super::{ObjectPermission, Permission, PermissionContext};
+use crate::error::Denial;
+
+/// Both must allow; the first refusal is reported (`A & B` in `#[permission]`).
+///
+/// ```
+/// # use auth_runtime::{And, AllowAny, IsAuthenticated, Permission, PermissionContext, Principal};
+/// # let req = poem::Request::default();
+/// # let anon = Principal::Anonymous;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let p = And(AllowAny, IsAuthenticated);
+/// assert!(p.has_permission(&PermissionContext::new(&req, &anon)).await.is_err());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct And<A, B>(pub A, pub B);
+
+impl<A: Permission, B: Permission> Permission for And<A, B> {
+    async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
+        self.0.has_permission(ctx).await?;
+        self.1.has_permission(ctx).await
+    }
+}
+
+impl<T: ?Sized + Sync, A: ObjectPermission<T>, B: ObjectPermission<T>> ObjectPermission<T>
+    for And<A, B>
+{
+    async fn has_object_permission(
+        &self,
+        ctx: &PermissionContext<'_>,
+        obj: &T,
+    ) -> Result<(), Denial> {
+        self.0.has_object_permission(ctx, obj).await?;
+        self.1.has_object_permission(ctx, obj).await
+    }
+}
+
+/// Either may allow; if both refuse, the right operand's denial is reported, since
+/// the left one was the alternative that was tried first (`A | B`).
+///
+/// ```
+/// # use auth_runtime::{Or, IsAdmin, AllowAny, Permission, PermissionContext, Principal};
+/// # let req = poem::Request::default();
+/// # let anon = Principal::Anonymous;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let p = Or(IsAdmin, AllowAny);
+/// assert!(p.has_permission(&PermissionContext::new(&req, &anon)).await.is_ok());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Or<A, B>(pub A, pub B);
+
+impl<A: Permission, B: Permission> Permission for Or<A, B> {
+    async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
+        match self.0.has_permission(ctx).await {
+            Ok(()) => Ok(()),
+            Err(_) => self.1.has_permission(ctx).await,
+        }
+    }
+}
+
+/// At object level an operand allows only if it allows the request too: the same
+/// operand must be satisfied at both levels (DRF's rule since 3.14), so `A | B` cannot
+/// pass with `A`'s request check and `B`'s object check.
+impl<T: ?Sized + Sync, A: ObjectPermission<T>, B: ObjectPermission<T>> ObjectPermission<T>
+    for Or<A, B>
+{
+    async fn has_object_permission(
+        &self,
+        ctx: &PermissionContext<'_>,
+        obj: &T,
+    ) -> Result<(), Denial> {
+        let left = match self.0.has_permission(ctx).await {
+            Ok(()) => self.0.has_object_permission(ctx, obj).await,
+            Err(d) => Err(d),
+        };
+        if left.is_ok() {
+            return left;
+        }
+        self.1.has_permission(ctx).await?;
+        self.1.has_object_permission(ctx, obj).await
+    }
+}
+
+/// Allows what the inner permission refuses (`!A`). Its denial is DRF's generic one:
+/// the inner permission's message would say the opposite.
+///
+/// ```
+/// # use auth_runtime::{Not, IsAdmin, Permission, PermissionContext, Principal};
+/// # let req = poem::Request::default();
+/// # let anon = Principal::Anonymous;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert!(Not(IsAdmin).has_permission(&PermissionContext::new(&req, &anon)).await.is_ok());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Not<A>(pub A);
+
+impl<A: Permission> Permission for Not<A> {
+    async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
+        match self.0.has_permission(ctx).await {
+            Ok(()) => Err(Denial::default()),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl<T: ?Sized + Sync, A: ObjectPermission<T>> ObjectPermission<T> for Not<A> {
+    async fn has_object_permission(
+        &self,
+        ctx: &PermissionContext<'_>,
+        obj: &T,
+    ) -> Result<(), Denial> {
+        match self.0.has_object_permission(ctx, obj).await {
+            Ok(()) => Err(Denial::default()),
+            Err(_) => Ok(()),
+        }
+    }
+}
