@@ -202,6 +202,8 @@ pub(crate) struct Leaf {
 
 /// Which schemes an operation tries.
 pub(crate) enum Chain<'a> {
+    /// None: a `#[public]` operation that is throttled.
+    Open,
     /// The application's default chain: `#[authenticated]`, or `#[permission]` alone.
     Default,
     /// The declared schemes, in order.
@@ -212,8 +214,11 @@ pub(crate) enum Chain<'a> {
 pub(crate) struct Policy<'a> {
     /// The authentication chain.
     pub(crate) chain: Chain<'a>,
-    /// The permission expression; `None` means `IsAuthenticated`.
+    /// The permission expression; `None` means the settings' default permission (or
+    /// `AllowAny` for an open chain).
     pub(crate) permission: Option<&'a PermExpr>,
+    /// `#[throttle(...)]` rules.
+    pub(crate) throttles: &'a [attr::ThrottleSpec],
 }
 
 /// A method of the `#[secured]` impl that carries `#[oai]` or one of our attributes.
@@ -234,11 +239,20 @@ pub(crate) struct Operation {
 }
 
 impl Operation {
-    /// The guard this operation needs; `None` for `#[public]`, no declaration, or an
-    /// invalid permission expression.
+    /// The guard this operation needs; `None` for an unthrottled `#[public]`, no
+    /// declaration, or an invalid permission expression.
     pub(crate) fn policy(&self) -> Option<Policy<'_>> {
+        let throttles = self
+            .attrs
+            .throttle
+            .as_ref()
+            .map_or(&[][..], |t| t.specs.as_slice());
         if self.attrs.public.is_some() {
-            return None;
+            return (!throttles.is_empty()).then_some(Policy {
+                chain: Chain::Open,
+                permission: None,
+                throttles,
+            });
         }
         let permission = match &self.attrs.permission {
             Some(attr) => Some(attr.expr.as_ref()?),
@@ -252,7 +266,11 @@ impl Operation {
             None if permission.is_some() => Chain::Default,
             None => return None,
         };
-        Some(Policy { chain, permission })
+        Some(Policy {
+            chain,
+            permission,
+            throttles,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use syn::{
 
 use crate::{
     ast::{Chain, Leaf, Operation, PermExpr, Policy, SchemeRef, SecuredImpl},
-    attr::Errors,
+    attr::{Errors, ObjectRule, ThrottleKind, ThrottleSpec},
     fallback, valid,
 };
 
@@ -89,7 +89,10 @@ fn generate(secured: SecuredImpl, hash: &str, mode: Mode) -> TokenStream {
                         policies.extend(scopes);
                     }
                 }
-                policies.extend(wrap_response(method, &marker));
+                if !op.attrs.objects.is_empty() {
+                    method.sig.inputs.push(request_param());
+                }
+                policies.extend(wrap_response(method, &marker, &op.attrs.objects));
             }
         }
     }
@@ -138,11 +141,18 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
         ),
         _ => route.path.clone(),
     };
+    let throttles: Vec<String> = op
+        .attrs
+        .throttle
+        .as_ref()
+        .map(|t| t.specs.iter().map(throttle_text).collect())
+        .unwrap_or_default();
     let access = match op.policy() {
+        _ if op.attrs.public.is_some() => quote!(::auth_runtime::__private::Access::Public),
         None => quote!(::auth_runtime::__private::Access::Public),
         Some(policy) => {
             let schemes = match policy.chain {
-                Chain::Default => quote!(::auth_runtime::__private::Schemes::Default),
+                Chain::Open | Chain::Default => quote!(::auth_runtime::__private::Schemes::Default),
                 Chain::Schemes(list) => {
                     let uses = list.iter().map(scheme_use);
                     quote!(::auth_runtime::__private::Schemes::Declared(&[#(#uses),*]))
@@ -166,7 +176,7 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
             methods: &[#(#methods),*],
             path: #path,
             access: #access,
-            throttles: &[],
+            throttles: &[#(#throttles),*],
         }
     })
 }
@@ -273,10 +283,12 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
     let mut scheme_checks = TokenStream::new();
     let mut leaf_fns = TokenStream::new();
     let chain = match &policy.chain {
+        Chain::Open => quote!(()),
         Chain::Default => quote!(::auth_runtime::__private::DefaultChain),
         Chain::Schemes(schemes) => chain_type(schemes, &mut scheme_checks),
     };
     let permission = match policy.permission {
+        None if matches!(policy.chain, Chain::Open) => quote!(::auth_runtime::AllowAny),
         None => quote!(::auth_runtime::__private::DefaultPermission),
         Some(expr) => {
             // One function per leaf, its `impl Permission` on the user's span: a value that
@@ -289,7 +301,7 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
         }
     };
     let scoped: Vec<TokenStream> = match &policy.chain {
-        Chain::Default => Vec::new(),
+        Chain::Open | Chain::Default => Vec::new(),
         Chain::Schemes(schemes) => schemes
             .iter()
             .filter_map(|scheme| {
@@ -309,6 +321,12 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
             })
             .collect(),
     };
+    let throttles = (!policy.throttles.is_empty()).then(|| {
+        let rules = policy.throttles.iter().map(throttle_rule);
+        quote! {
+            const THROTTLES: &'static [::auth_runtime::__private::ThrottleRule] = &[#(#rules),*];
+        }
+    });
     let required_scopes = (!scoped.is_empty()).then(|| {
         quote! {
             fn required_scopes(
@@ -327,6 +345,7 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
         impl ::auth_runtime::__private::Policy for #marker {
             type Chain = #chain;
             #required_scopes
+            #throttles
 
             fn permission() -> impl ::auth_runtime::__private::Permission {
                 #leaf_fns
@@ -334,6 +353,31 @@ fn policy_type(op: &Operation, policy: &Policy<'_>, marker: &Ident) -> TokenStre
                 #permission
             }
         }
+    }
+}
+
+/// `ThrottleRule { kind: ThrottleKind::User, rate: Rate::new(100, 60) }`.
+fn throttle_rule(spec: &ThrottleSpec) -> TokenStream {
+    let kind = match &spec.kind {
+        ThrottleKind::Anon => quote!(::auth_runtime::__private::ThrottleKind::Anon),
+        ThrottleKind::User => quote!(::auth_runtime::__private::ThrottleKind::User),
+        ThrottleKind::Scope(name) => quote!(::auth_runtime::__private::ThrottleKind::Scope(#name)),
+    };
+    let (count, period) = (spec.count, spec.period_secs);
+    quote! {
+        ::auth_runtime::__private::ThrottleRule {
+            kind: #kind,
+            rate: ::auth_runtime::__private::Rate::new(#count, #period),
+        }
+    }
+}
+
+/// How the policy table shows a rule: `user 100/minute`, `scope uploads 10/minute`.
+fn throttle_text(spec: &ThrottleSpec) -> String {
+    match &spec.kind {
+        ThrottleKind::Anon => format!("anon {}", spec.text),
+        ThrottleKind::User => format!("user {}", spec.text),
+        ThrottleKind::Scope(name) => format!("scope {} {}", name.value(), spec.text),
     }
 }
 
@@ -410,7 +454,7 @@ fn leaf_fn(index: usize, span: Span) -> Ident {
 /// Makes the handler return `Guarded<R, #marker>` (which documents the policy's
 /// refusals) by running its body in a typed async block, and returns the
 /// `Respond<R>` impl of the marker, written where `R` is concrete.
-fn wrap_response(method: &mut ImplItemFn, marker: &Ident) -> TokenStream {
+fn wrap_response(method: &mut ImplItemFn, marker: &Ident, objects: &[ObjectRule]) -> TokenStream {
     let output: Type = match &method.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => (**ty).clone(),
@@ -420,8 +464,12 @@ fn wrap_response(method: &mut ImplItemFn, marker: &Ident) -> TokenStream {
         -> ::auth_runtime::__private::Guarded<#output, #marker>
     };
     let block = &method.block;
+    let checks = objects
+        .iter()
+        .map(|rule| object_check(rule, &output, marker));
     method.block = syn::parse_quote_spanned! {block.span()=>
         {
+            #(#checks)*
             ::auth_runtime::__private::Guarded::<#output, #marker>::new(
                 ::auth_runtime::__private::typed::<#output, _>(async move #block).await,
             )
@@ -438,6 +486,54 @@ fn wrap_response(method: &mut ImplItemFn, marker: &Ident) -> TokenStream {
             }
         }
     }
+}
+
+/// Loads the object of an `#[object_permission]` into its name, then judges it; an
+/// error of either is the response.
+fn object_check(rule: &ObjectRule, output: &Type, marker: &Ident) -> TokenStream {
+    let (Some(expr), Some(name), Some(loader)) = (&rule.expr, &rule.name, &rule.loader) else {
+        return TokenStream::new();
+    };
+    let permission = object_expression(expr);
+    let guarded = quote!(::auth_runtime::__private::Guarded::<#output, #marker>);
+    quote! {
+        let #name = match (#loader).await {
+            ::std::result::Result::Ok(value) => value,
+            ::std::result::Result::Err(error) => {
+                return #guarded::rejected(::std::convert::Into::<::auth_runtime::__private::poem::Error>::into(error));
+            }
+        };
+        if let ::std::result::Result::Err(error) =
+            ::auth_runtime::__private::check_object(&(#permission), __auth_request, &#name).await
+        {
+            return #guarded::rejected(::std::convert::Into::into(error));
+        }
+    }
+}
+
+/// The permission expression with its leaves verbatim (their type decides the object
+/// type they judge, so they are not wrapped in `impl Permission` functions).
+fn object_expression(expr: &PermExpr) -> TokenStream {
+    match expr {
+        PermExpr::Leaf(leaf) => leaf.tokens.clone(),
+        PermExpr::Not(a) => {
+            let a = object_expression(a);
+            quote!(::auth_runtime::__private::Not(#a))
+        }
+        PermExpr::And(a, b) => {
+            let (a, b) = (object_expression(a), object_expression(b));
+            quote!(::auth_runtime::__private::And(#a, #b))
+        }
+        PermExpr::Or(a, b) => {
+            let (a, b) = (object_expression(a), object_expression(b));
+            quote!(::auth_runtime::__private::Or(#a, #b))
+        }
+    }
+}
+
+/// `__auth_request: &Request`, for object permissions.
+fn request_param() -> FnArg {
+    syn::parse_quote!(__auth_request: &::auth_runtime::__private::poem::Request)
 }
 
 /// `__auth_guard: ::auth_runtime::__private::Guard<#marker>`

@@ -72,6 +72,32 @@ pub fn permission(args: TokenStream, input: TokenStream) -> TokenStream {
     fallback::misplaced("permission", args.into(), input.into()).into()
 }
 
+/// An object-level permission on a resource the operation loads:
+/// `#[object_permission(IsOwnerOrReadOnly | IsAdmin, article = load_article(&ctx, id.0))]`.
+///
+/// After the request-level checks and the handler's own parameters, the loader (an
+/// async call returning `Result<T, E>`, `E: Into<poem::Error>`) runs; an error is the
+/// response (e.g. 404). The permission expression, over `ObjectPermission<T>` types,
+/// then judges the object (403 with its message when it refuses), and the handler's
+/// body runs with the object bound to the given name.
+///
+/// Read by `#[secured]`; on its own it is an error.
+#[proc_macro_attribute]
+pub fn object_permission(args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::misplaced("object_permission", args.into(), input.into()).into()
+}
+
+/// Rate limits, checked after authentication and permissions (DRF's throttles):
+/// `#[throttle(anon = "100/day", user = "1000/day")]`,
+/// `#[throttle(scope = "uploads", rate = "10/minute")]`. Over a rate: 429 with
+/// `Retry-After`. Rates in settings (`throttle.rates`) may replace these by name.
+///
+/// Read by `#[secured]`; on its own it is an error.
+#[proc_macro_attribute]
+pub fn throttle(args: TokenStream, input: TokenStream) -> TokenStream {
+    fallback::misplaced("throttle", args.into(), input.into()).into()
+}
+
 /// Marks an operation as open to everyone: no authentication, no permission, no
 /// `security` in the OpenAPI document.
 ///

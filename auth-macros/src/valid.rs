@@ -50,6 +50,11 @@ fn check_operation(op: &Operation, errors: &mut Errors) {
                 .as_ref()
                 .map(|p| (&p.original, "permission")),
             attrs.public.as_ref().map(|p| (p, "public")),
+            attrs.throttle.as_ref().map(|t| (&t.original, "throttle")),
+            attrs
+                .objects
+                .first()
+                .map(|o| (&o.original, "object_permission")),
         ];
         for (attr, shown) in present.into_iter().flatten() {
             errors.spanned(
@@ -62,6 +67,14 @@ fn check_operation(op: &Operation, errors: &mut Errors) {
         return;
     }
 
+    if let (Some(_), Some(object)) = (&attrs.public, attrs.objects.first()) {
+        errors.spanned(
+            &object.original,
+            format_args!(
+                "`#[object_permission]` needs the operation's policy, and `{name}` is `#[public]`; replace `#[public]` with `#[permission(AllowAny)]`"
+            ),
+        );
+    }
     if let Some(public) = &attrs.public {
         let conflicting = match (&attrs.authenticated, &attrs.permission) {
             (Some(_), Some(_)) => Some("`#[authenticated]` and `#[permission]`"),

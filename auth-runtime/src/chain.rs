@@ -100,6 +100,18 @@ macro_rules! impl_chain {
     };
 }
 
+/// No scheme: a `#[public]` operation that is throttled (everyone is anonymous).
+impl Chain for () {
+    const NAMES: &'static [&'static str] = &[];
+    const CHALLENGES: &'static [&'static str] = &[];
+
+    fn register(_registry: &mut Registry) {}
+
+    async fn authenticate(_req: &Request, _ctx: &AuthContext) -> Result<Principal, AuthError> {
+        Ok(Principal::Anonymous)
+    }
+}
+
 impl_chain!(A);
 impl_chain!(A, B);
 impl_chain!(A, B, C);

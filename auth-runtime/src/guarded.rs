@@ -43,6 +43,18 @@ impl<R, P: Respond<R>> Guarded<R, P> {
     }
 }
 
+impl<R, P> Guarded<R, P> {
+    /// A refusal decided before the handler ran (an object permission, a loader's
+    /// error).
+    #[inline]
+    pub fn rejected(error: poem::Error) -> Self {
+        Self {
+            result: Err(error),
+            _types: PhantomData,
+        }
+    }
+}
+
 impl<R, P> IntoResult<Response> for Guarded<R, P> {
     #[inline]
     fn into_result(self) -> poem::Result<Response> {
@@ -131,6 +143,18 @@ impl<R: ApiResponse, P: Policy + Respond<R>> ApiResponse for Guarded<R, P> {
         }
         Self::new(R::from_parse_request_error(err))
     }
+}
+
+/// Runs `#[object_permission(...)]` on a loaded object, for the caller the chain
+/// authenticated.
+#[doc(hidden)]
+pub async fn check_object<T: Sync, P: crate::permission::ObjectPermission<T>>(
+    permission: &P,
+    req: &poem::Request,
+    obj: &T,
+) -> Result<(), AuthError> {
+    let principal = crate::principal::current(req);
+    permission.check(req, &principal, obj).await
 }
 
 /// Pins the output type of the async block `#[secured]` wraps a handler's body in, so

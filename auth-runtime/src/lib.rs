@@ -25,7 +25,7 @@ pub mod settings;
 pub mod store;
 pub mod throttle;
 
-pub use auth_macros::{authenticated, permission, public, secured};
+pub use auth_macros::{authenticated, object_permission, permission, public, secured, throttle};
 pub use authenticator::{Authenticator, Outcome};
 pub use chain::{Chain, Guard, Policy};
 pub use context::{AuthContext, AuthContextBuilder, AuthLayer};
@@ -46,7 +46,7 @@ pub mod __private {
     pub use poem_openapi;
 
     pub use crate::chain::{Documented, Guard, Policy, Scope};
-    pub use crate::guarded::{typed, Guarded, Respond};
+    pub use crate::guarded::{check_object, typed, Guarded, Respond};
     pub use crate::permission::{And, DefaultPermission, Not, ObjectPermission, Or, Permission};
     pub use crate::policy::{Access, Operation, SchemeUse, Schemes, SecuredApi};
     pub use crate::schemes::DefaultChain;

@@ -197,16 +197,19 @@ impl From<ClientIdentity> for Principal {
 #[derive(Clone, Default)]
 pub(crate) struct PrincipalSlot(pub(crate) std::sync::OnceLock<Principal>);
 
+/// The caller the chain authenticated for this request; anonymous when no chain ran
+/// (which grants nothing: fail closed).
+pub(crate) fn current(req: &Request) -> Principal {
+    req.extensions()
+        .get::<crate::context::RequestAuth>()
+        .and_then(|s| s.slot.0.get())
+        .cloned()
+        .unwrap_or_default()
+}
+
 impl<'a> FromRequest<'a> for Principal {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        // No slot or an unset slot means no chain ran for this operation: anonymous,
-        // which grants nothing (fail closed).
-        Ok(req
-            .extensions()
-            .get::<crate::context::RequestAuth>()
-            .and_then(|s| s.slot.0.get())
-            .cloned()
-            .unwrap_or_default())
+        Ok(current(req))
     }
 }
 

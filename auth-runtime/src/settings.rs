@@ -268,6 +268,9 @@ pub struct ThrottleSettings {
     pub backend: String,
     /// The Redis server for `backend = "redis"`.
     pub redis_url: String,
+    /// Prefix of the Redis keys, so that several applications (or test runs) can share
+    /// a server.
+    pub redis_prefix: String,
     /// How many proxies in front of the server append to `X-Forwarded-For`; the
     /// client's address is taken that many hops back. None: the peer address (headers
     /// can be forged by anyone when no proxy strips them).
@@ -287,10 +290,11 @@ impl Default for ThrottleSettings {
         Self {
             backend: "memory".into(),
             redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: "auth".into(),
             num_proxies: None,
             rates: BTreeMap::new(),
             login_failures_per_username: Some("5/15m".into()),
-            login_failures_per_address: Some("30/15m".into()),
+            login_failures_per_address: Some("100/15m".into()),
         }
     }
 }

@@ -217,7 +217,7 @@ impl AccountsApi {
         let (Some(username), Some(password)) = (body.username, body.password) else {
             return Ok(invalid());
         };
-        let Some(user) = ctx.check_credentials(&username, &password).await? else {
+        let Some(user) = ctx.check_credentials(req, &username, &password).await? else {
             return Ok(invalid());
         };
         let cookies = session::login(&ctx, req, &user).await?;

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use auth_runtime::{
     api_token, authenticated, public, secured, store::ApiToken, AuthContext, Identity,
 };
+use poem::Request;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
@@ -127,6 +128,7 @@ impl ApiTokensApi {
     #[oai(path = "/api/token-auth/", method = "post")]
     async fn token_auth(
         &self,
+        req: &Request,
         ctx: AuthContext,
         body: Input<TokenAuthIn>,
     ) -> poem::Result<TokenAuthResponse> {
@@ -137,7 +139,7 @@ impl ApiTokensApi {
                 ("password", body.password.is_none()),
             ]))));
         };
-        let Some(user) = ctx.check_credentials(username, password).await? else {
+        let Some(user) = ctx.check_credentials(req, username, password).await? else {
             return Ok(TokenAuthResponse::Invalid(Json(FieldErrors::from([(
                 "non_field_errors".to_owned(),
                 vec!["Unable to log in with provided credentials.".to_owned()],

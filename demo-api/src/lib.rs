@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api_tokens;
+pub mod articles;
 mod body_limit;
 mod hello;
 mod input;
@@ -46,6 +47,7 @@ pub fn demo_defaults() -> Settings {
 /// Every API of the demo.
 pub type Apis = (
     AccountsApi,
+    articles::ArticlesApi,
     OAuth2Api,
     TokenApi,
     ApiTokensApi,
@@ -59,6 +61,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             AccountsApi,
+            articles::ArticlesApi,
             OAuth2Api,
             TokenApi,
             ApiTokensApi,
@@ -92,7 +95,12 @@ pub async fn connect(
 ) -> Result<AuthContext, Box<dyn std::error::Error + Send + Sync>> {
     let store = Store::connect(database_url).await?;
     store.migrate().await?;
-    service_key::create_table(&store).await?;
+    store
+        .migrate_with(match store.backend() {
+            auth_runtime::store::Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            auth_runtime::store::Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        })
+        .await?;
     // Every scope an operation requires must exist, or no token could ever have it.
     {
         use auth_runtime::policy::SecuredApi;
@@ -120,6 +128,8 @@ pub fn app(ctx: AuthContext) -> impl Endpoint {
         .nest("/docs", ui)
         .at("/openapi.json", spec)
         .with(body_limit::BodyLimit::new(MAX_BODY_BYTES))
+        // App state for handlers and permissions that query the database.
+        .data(ctx.store().clone())
         .with(ctx.layer())
         .catch_all_error(auth_runtime::error::json_error)
         // poem-openapi routes `/api/accounts/profile/` as `/api/accounts/profile`; the

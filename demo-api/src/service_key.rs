@@ -20,19 +20,6 @@ const HEADER: &str = "x-service-key";
 /// `X-Service-Key` authentication.
 pub struct ServiceKey;
 
-/// Creates the demo's table (the framework's tables are migrated by the store).
-pub(crate) async fn create_table(store: &Store) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS demo_service_keys (\
-         digest TEXT PRIMARY KEY, \
-         user_id BIGINT NOT NULL REFERENCES auth_users (id) ON DELETE CASCADE, \
-         label TEXT NOT NULL)",
-    )
-    .execute(store.pool())
-    .await?;
-    Ok(())
-}
-
 /// Issues a key for a user; only its digest is stored.
 pub async fn issue(store: &Store, user_id: i64, label: &str) -> Result<String, sqlx::Error> {
     let key = format!("sk_{}", secret::random_urlsafe(24));

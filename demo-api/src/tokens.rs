@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use crate::input::Input;
 use auth_runtime::{jwt::TokenError, public, secured, AuthContext, AuthError};
+use poem::Request;
 use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -135,6 +136,7 @@ impl TokenApi {
     #[oai(path = "/api/token/", method = "post")]
     async fn obtain(
         &self,
+        req: &Request,
         ctx: AuthContext,
         body: Input<Credentials>,
     ) -> poem::Result<PairResponse> {
@@ -151,11 +153,7 @@ impl TokenApi {
                 return Ok(PairResponse::Invalid(Json(Value::Object(errors))));
             }
         };
-        let Some(user) = ctx
-            .check_credentials(&username, &password)
-            .await
-            .map_err(AuthError::from)?
-        else {
+        let Some(user) = ctx.check_credentials(req, &username, &password).await? else {
             return Ok(PairResponse::Unauthorized(no_active_account(), challenge()));
         };
         match ctx.jwt().obtain_pair(ctx.store(), &user).await {
@@ -207,6 +205,7 @@ impl TokenApi {
     #[oai(path = "/api/token/sliding/", method = "post")]
     async fn obtain_sliding(
         &self,
+        req: &Request,
         ctx: AuthContext,
         body: Input<Credentials>,
     ) -> poem::Result<SlidingResponse> {
@@ -219,11 +218,7 @@ impl TokenApi {
                 ])
             ))));
         };
-        let Some(user) = ctx
-            .check_credentials(username, password)
-            .await
-            .map_err(AuthError::from)?
-        else {
+        let Some(user) = ctx.check_credentials(req, username, password).await? else {
             return Ok(SlidingResponse::Unauthorized(
                 no_active_account(),
                 challenge(),

@@ -13,10 +13,19 @@ use syn::{
 
 use crate::ast::{Leaf, PermExpr, SchemeRef};
 
+mod object;
 mod permission;
 mod scheme;
+mod throttle;
 
-use self::{permission::parse_permission_attr, scheme::parse_authenticated};
+pub(crate) use self::object::ObjectRule;
+
+pub(crate) use self::throttle::{ThrottleKind, ThrottleSpec};
+
+use self::{
+    object::parse_object_permission, permission::parse_permission_attr,
+    scheme::parse_authenticated, throttle::parse_throttle,
+};
 
 /// Collects every error of one expansion, so they are all reported at once.
 #[derive(Default)]
@@ -51,12 +60,28 @@ pub(crate) struct Attrs {
     pub(crate) permission: Option<Permission>,
     /// `#[public]`.
     pub(crate) public: Option<Attribute>,
+    /// `#[throttle(...)]`.
+    pub(crate) throttle: Option<Throttle>,
+    /// `#[object_permission(...)]`, in order.
+    pub(crate) objects: Vec<ObjectRule>,
+}
+
+/// A parsed `#[throttle(...)]`.
+pub(crate) struct Throttle {
+    /// The attribute as written.
+    pub(crate) original: Attribute,
+    /// Its rules.
+    pub(crate) specs: Vec<ThrottleSpec>,
 }
 
 impl Attrs {
     /// None of our attributes is present.
     pub(crate) fn is_empty(&self) -> bool {
-        self.authenticated.is_none() && self.permission.is_none() && self.public.is_none()
+        self.authenticated.is_none()
+            && self.permission.is_none()
+            && self.public.is_none()
+            && self.throttle.is_none()
+            && self.objects.is_empty()
     }
 }
 
@@ -83,6 +108,8 @@ enum Kind {
     Authenticated,
     Permission,
     Public,
+    Throttle,
+    Object,
 }
 
 impl Kind {
@@ -103,6 +130,8 @@ impl Kind {
             "authenticated" => Some(Kind::Authenticated),
             "permission" => Some(Kind::Permission),
             "public" => Some(Kind::Public),
+            "throttle" => Some(Kind::Throttle),
+            "object_permission" => Some(Kind::Object),
             _ => None,
         }
     }
@@ -189,6 +218,27 @@ pub(crate) fn take(attrs: &mut Vec<Attribute>, method: &Ident, errors: &mut Erro
                     original: attr,
                     schemes,
                 });
+            }
+            Some(Kind::Object) => out.objects.push(parse_object_permission(attr, errors)),
+            Some(Kind::Throttle) => {
+                let mut specs = parse_throttle(&attr, errors);
+                match &mut out.throttle {
+                    Some(first) => {
+                        errors.spanned(
+                            &attr,
+                            format_args!(
+                                "duplicate `#[throttle]` on `{method}`; give every rate in one `#[throttle(...)]`"
+                            ),
+                        );
+                        first.specs.append(&mut specs);
+                    }
+                    None => {
+                        out.throttle = Some(Throttle {
+                            original: attr,
+                            specs,
+                        })
+                    }
+                }
             }
             Some(Kind::Public) => {
                 if !matches!(attr.meta, Meta::Path(_)) {

@@ -51,7 +51,7 @@ fn parse_permission(tokens: TokenStream) -> syn::Result<PermExpr> {
 /// parenthesised argument list, kept verbatim. Reports to `errors` every mistake it can
 /// recover from, and returns the expression if there was none, plus every leaf that
 /// parsed.
-fn parse_permission_recovering(
+pub(super) fn parse_permission_recovering(
     tokens: TokenStream,
     errors: &mut Errors,
 ) -> (Option<PermExpr>, Vec<Leaf>) {

@@ -37,8 +37,9 @@ impl<T: ?Sized + Sync, A: ObjectPermission<T>, B: ObjectPermission<T>> ObjectPer
     }
 }
 
-/// Either may allow; if both refuse, the right operand's denial is reported, since
-/// the left one was the alternative that was tried first (`A | B`).
+/// Either may allow (`A | B`). If both refuse, the more telling denial is reported: the
+/// first with a message of its own, else DRF's generic one; so
+/// `IsAuthor | IsAdmin` answers with `IsAuthor`'s explanation.
 ///
 /// ```
 /// # use auth_runtime::{Or, IsAdmin, AllowAny, Permission, PermissionContext, Principal};
@@ -52,11 +53,23 @@ impl<T: ?Sized + Sync, A: ObjectPermission<T>, B: ObjectPermission<T>> ObjectPer
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Or<A, B>(pub A, pub B);
 
+/// Of two refusals, the one with a message of its own (the left one if both have).
+fn telling(left: Denial, right: Denial) -> Denial {
+    if left != Denial::default() || right == Denial::default() {
+        left
+    } else {
+        right
+    }
+}
+
 impl<A: Permission, B: Permission> Permission for Or<A, B> {
     async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
-        match self.0.has_permission(ctx).await {
+        let Err(left) = self.0.has_permission(ctx).await else {
+            return Ok(());
+        };
+        match self.1.has_permission(ctx).await {
             Ok(()) => Ok(()),
-            Err(_) => self.1.has_permission(ctx).await,
+            Err(right) => Err(telling(left, right)),
         }
     }
 }
@@ -76,11 +89,14 @@ impl<T: ?Sized + Sync, A: ObjectPermission<T>, B: ObjectPermission<T>> ObjectPer
             Ok(()) => self.0.has_object_permission(ctx, obj).await,
             Err(d) => Err(d),
         };
-        if left.is_ok() {
-            return left;
-        }
-        self.1.has_permission(ctx).await?;
-        self.1.has_object_permission(ctx, obj).await
+        let Err(left) = left else {
+            return Ok(());
+        };
+        let right = match self.1.has_permission(ctx).await {
+            Ok(()) => self.1.has_object_permission(ctx, obj).await,
+            Err(d) => Err(d),
+        };
+        right.map_err(|right| telling(left, right))
     }
 }
 

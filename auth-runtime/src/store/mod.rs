@@ -91,9 +91,6 @@ pub struct NewUser<'a> {
     pub is_superuser: bool,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// Tables whose rows expire, with what `clear-expired` calls them. The blacklist goes
 /// first: its rows only matter while the refresh token they name is alive.
 const EXPIRING: &[(&str, &str)] = &[
@@ -189,11 +186,26 @@ impl Store {
     }
 
     /// Applies the embedded migrations of this backend.
+    ///
+    /// Versions below 1000 are the framework's; an application may keep its own
+    /// migrations in the same database from 1000 up, run with
+    /// [`Store::migrate_with`] (each migrator ignores the other's versions).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        self.migrate_with(migrator).await
+    }
+
+    /// Runs an application's own migrator (versions from 1000 up), alongside the
+    /// framework's.
+    pub async fn migrate_with(
+        &self,
+        mut migrator: sqlx::migrate::Migrator,
+    ) -> Result<(), StoreError> {
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await?;
         Ok(())
     }
 

@@ -106,7 +106,9 @@ impl Throttler {
         }
         let backend = match settings.backend.as_str() {
             "memory" => Backend::Memory(memory::Memory::default()),
-            "redis" => Backend::Redis(redis::Redis::connect(&settings.redis_url).await?),
+            "redis" => Backend::Redis(
+                redis::Redis::connect(&settings.redis_url, &settings.redis_prefix).await?,
+            ),
             _ => return Err(ThrottleError::Backend),
         };
         Ok(Self {

@@ -11,6 +11,7 @@ use super::Rate;
 
 pub(super) struct Redis {
     conn: ConnectionManager,
+    prefix: String,
     gcra: Script,
     blocked: Script,
     record: Script,
@@ -60,11 +61,12 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl Redis {
-    pub(super) async fn connect(url: &str) -> Result<Self, redis::RedisError> {
+    pub(super) async fn connect(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
         let conn = ConnectionManager::new(client).await?;
         Ok(Self {
             conn,
+            prefix: prefix.to_owned(),
             gcra: Script::new(GCRA),
             blocked: Script::new(BLOCKED),
             record: Script::new(RECORD),
@@ -80,7 +82,7 @@ impl Redis {
         let mut conn = self.conn.clone();
         let wait: u64 = self
             .gcra
-            .key(format!("auth:throttle:{key}"))
+            .key(format!("{}:throttle:{key}", self.prefix))
             .arg(interval)
             .arg(rate.count)
             .invoke_async(&mut conn)
@@ -100,7 +102,7 @@ impl Redis {
         let mut conn = self.conn.clone();
         let wait: i64 = self
             .blocked
-            .key(format!("auth:failures:{key}"))
+            .key(format!("{}:failures:{key}", self.prefix))
             .arg(millis(rate.period()))
             .arg(rate.count)
             .invoke_async(&mut conn)
@@ -112,7 +114,7 @@ impl Redis {
         let mut conn = self.conn.clone();
         let _: i64 = self
             .record
-            .key(format!("auth:failures:{key}"))
+            .key(format!("{}:failures:{key}", self.prefix))
             .arg(millis(rate.period()))
             .arg(crate::secret::random_hex(4))
             .invoke_async(&mut conn)
