@@ -82,6 +82,10 @@ fn generate(secured: SecuredImpl, hash: &str, mode: Mode) -> TokenStream {
         if let Some(ImplItem::Fn(method)) = item.items.get_mut(op.index) {
             if matches!(method.sig.inputs.first(), Some(FnArg::Receiver(_))) {
                 method.sig.inputs.insert(1, guard_param(&marker));
+                // The parameters added here are not the user's to count.
+                method
+                    .attrs
+                    .push(syn::parse_quote!(#[allow(clippy::too_many_arguments)]));
                 if let Chain::Schemes(schemes) = &policy.chain {
                     for (i, scheme) in schemes.iter().enumerate() {
                         let (param, scopes) = documented_param(&marker, i, scheme);
@@ -147,6 +151,12 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
         .as_ref()
         .map(|t| t.specs.iter().map(throttle_text).collect())
         .unwrap_or_default();
+    let objects: Vec<String> = op
+        .attrs
+        .objects
+        .iter()
+        .filter_map(|rule| rule.expr.as_ref().map(PermExpr::source))
+        .collect();
     let access = match op.policy() {
         _ if op.attrs.public.is_some() => quote!(::auth_runtime::__private::Access::Public),
         None => quote!(::auth_runtime::__private::Access::Public),
@@ -177,6 +187,7 @@ fn operation_row(op: &Operation, prefix: Option<&str>) -> Option<TokenStream> {
             path: #path,
             access: #access,
             throttles: &[#(#throttles),*],
+            object_permissions: &[#(#objects),*],
         }
     })
 }
@@ -265,6 +276,21 @@ fn leftover_checks(op: &Operation) -> TokenStream {
         if !fn_body.is_empty() {
             checks.extend(quote!(fn __auth_schemes() { #fn_body }));
         }
+    }
+    // The object permissions that parsed are named too, so their imports stay used.
+    let objects: Vec<TokenStream> = op
+        .attrs
+        .objects
+        .iter()
+        .filter_map(|rule| rule.expr.as_ref())
+        .flat_map(PermExpr::leaves)
+        .map(|leaf| {
+            let tokens = &leaf.tokens;
+            quote!(let _ = &#tokens;)
+        })
+        .collect();
+    if !objects.is_empty() {
+        checks.extend(quote!(fn __auth_objects() { #(#objects)* }));
     }
     if checks.is_empty() {
         return checks;

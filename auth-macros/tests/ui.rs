@@ -22,6 +22,9 @@ fn ui() {
         "not-a-scheme",
         "unknown-custom-scheme",
         "malformed-scope",
+        "malformed-rate",
+        "permission-arity",
+        "object-permission",
     ] {
         t.compile_fail(format!("tests/ui/{topic}/*.rs"));
     }

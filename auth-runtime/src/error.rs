@@ -106,7 +106,7 @@ pub enum AuthError {
         challenges: Challenges,
         /// The failing scheme's own challenge with error details (RFC 6750's
         /// `Bearer ..., error="invalid_token"`), sent in place of that scheme's plain one.
-        scheme_challenge: Option<SchemeChallenge>,
+        scheme_challenge: Option<Box<SchemeChallenge>>,
     },
     /// An OAuth2 token lacks a scope the operation requires (403, RFC 6750
     /// `insufficient_scope`).
@@ -183,7 +183,7 @@ impl AuthError {
             scheme_challenge, ..
         } = &mut self
         {
-            *scheme_challenge = Some(SchemeChallenge { plain, full });
+            *scheme_challenge = Some(Box::new(SchemeChallenge { plain, full }));
         }
         self
     }

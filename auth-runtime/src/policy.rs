@@ -11,7 +11,7 @@ use serde::Serialize;
 /// ```
 /// use auth_runtime::policy::{Access, Operation};
 /// let op = Operation { name: "health", methods: &["GET"], path: "/health/",
-///                      access: Access::Public, throttles: &[] };
+///                      access: Access::Public, throttles: &[], object_permissions: &[] };
 /// assert!(op.access.is_public());
 /// ```
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -26,6 +26,8 @@ pub struct Operation {
     pub access: Access,
     /// Declared rates (`#[throttle(...)]`), as written.
     pub throttles: &'static [&'static str],
+    /// Object permissions (`#[object_permission(...)]`), as written.
+    pub object_permissions: &'static [&'static str],
 }
 
 /// Who may call an operation.
@@ -123,7 +125,7 @@ impl_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
 ///     access: Access::Guarded {
 ///         schemes: Schemes::Declared(&[SchemeUse { name: "oauth2", scopes: &["wirte"] }]),
 ///         permission: None },
-///     throttles: &[] }];
+///     throttles: &[], object_permissions: &[] }];
 /// let err = check_scopes(&OPS.iter().collect::<Vec<_>>(), &auth_runtime::Settings::default());
 /// assert!(err.unwrap_err().to_string().contains("wirte"));
 /// ```
@@ -165,9 +167,9 @@ pub fn check_scopes(
 ///                 access: Access::Guarded {
 ///                     schemes: Schemes::Declared(&[SchemeUse { name: "jwt", scopes: &[] }]),
 ///                     permission: Some("IsAuthenticated") },
-///                 throttles: &[] },
+///                 throttles: &[], object_permissions: &[] },
 ///     Operation { name: "health", methods: &["GET"], path: "/health/",
-///                 access: Access::Public, throttles: &[] },
+///                 access: Access::Public, throttles: &[], object_permissions: &[] },
 /// ];
 /// let table = PolicyTable::new(OPS.iter().collect(), &auth_runtime::Settings::default());
 /// let text = table.to_string();
@@ -191,14 +193,16 @@ struct Row {
     default_permission: bool,
     scopes: Vec<&'static str>,
     throttles: &'static [&'static str],
+    object_permissions: &'static [&'static str],
 }
 
 impl PolicyTable {
-    /// Rows for these operations, sorted by path then method.
+    /// Rows for these operations, one per method, sorted by path then method.
     pub fn new(operations: Vec<&'static Operation>, settings: &crate::Settings) -> Self {
         let mut rows: Vec<Row> = operations
             .into_iter()
-            .map(|op| {
+            .flat_map(|op| op.methods.iter().map(move |method| (op, *method)))
+            .map(|(op, method)| {
                 let (public, schemes, default_chain, permission, scopes) = match op.access {
                     Access::Public => (true, Vec::new(), false, None, Vec::new()),
                     Access::Guarded {
@@ -226,7 +230,7 @@ impl PolicyTable {
                 let permission = permission
                     .map(|p| p.map_or_else(|| settings.default_permission.clone(), str::to_owned));
                 Row {
-                    method: op.methods.join(","),
+                    method: method.to_owned(),
                     path: op.path,
                     operation: op.name,
                     public,
@@ -236,6 +240,7 @@ impl PolicyTable {
                     default_permission,
                     scopes,
                     throttles: op.throttles,
+                    object_permissions: op.object_permissions,
                 }
             })
             .collect();
@@ -261,10 +266,16 @@ impl fmt::Display for PolicyTable {
                     r.method.clone(),
                     r.path.to_owned(),
                     schemes,
-                    match (&r.permission, r.default_permission) {
-                        (Some(p), true) => format!("default: {p}"),
-                        (Some(p), false) => p.clone(),
-                        (None, _) => "-".to_owned(),
+                    {
+                        let mut text = match (&r.permission, r.default_permission) {
+                            (Some(p), true) => format!("default: {p}"),
+                            (Some(p), false) => p.clone(),
+                            (None, _) => "-".to_owned(),
+                        };
+                        for object in r.object_permissions {
+                            text.push_str(&format!("; object: {object}"));
+                        }
+                        text
                     },
                     join_or_dash(&r.scopes),
                     join_or_dash(r.throttles),

@@ -143,6 +143,9 @@ async fn blacklisting_is_once_only_and_expired_rows_are_cleared() {
                 ("blacklisted refresh tokens", 1),
                 ("outstanding refresh tokens", 1),
                 ("API tokens", 1),
+                ("OAuth2 authorization codes", 0),
+                ("OAuth2 access tokens", 0),
+                ("OAuth2 refresh tokens", 0),
             ]
         );
         assert_eq!(s.list_api_tokens(u.id).await.expect("list").len(), 1);

@@ -39,9 +39,16 @@ fn demo(dir: &Path, args: &[&str]) -> Command {
 }
 
 fn start(dir: &Path) -> Server {
+    start_with(dir, &[], "server.log")
+}
+
+/// A server with these extra environment variables, logging to `log`.
+fn start_with(dir: &Path, env: &[(&str, &str)], log: &str) -> Server {
     // Port 0: the server picks a free port and prints the address it bound.
-    let log = std::fs::File::create(dir.join("server.log")).expect("server log");
-    let mut child = demo(dir, &["serve", "--bind", "127.0.0.1:0"])
+    let log = std::fs::File::create(dir.join(log)).expect("server log");
+    let mut command = demo(dir, &["serve", "--bind", "127.0.0.1:0"]);
+    command.envs(env.iter().copied());
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -544,4 +551,108 @@ fn token_and_basic_examples_work_verbatim() {
     let out = demo(d, &["clear-expired"]).output().expect("clear-expired");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("sessions"));
+}
+
+#[test]
+fn two_instances_sharing_redis_share_the_throttle_count() {
+    let Ok(redis) = std::env::var("TEST_REDIS_URL") else {
+        eprintln!("skipping: TEST_REDIS_URL is not set");
+        return;
+    };
+    if !have_curl() {
+        eprintln!("skipping: curl is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let prefix = format!("curl-{}", std::process::id());
+    let env = [
+        ("AUTH_THROTTLE__BACKEND", "redis"),
+        ("AUTH_THROTTLE__REDIS_URL", redis.as_str()),
+        ("AUTH_THROTTLE__REDIS_PREFIX", prefix.as_str()),
+        ("AUTH_THROTTLE__RATES__ARTICLE_WRITES", "5/minute"),
+    ];
+    // One database, two processes: as behind a load balancer (migrated once first, as
+    // a deployment would).
+    let migrated = demo(d, &["migrate"]).output().expect("migrate");
+    assert!(migrated.status.success());
+    let a = start_with(d, &env, "a.log");
+    let b = start_with(d, &env, "b.log");
+    let (st, _) = curl(
+        d,
+        &[
+            "-X",
+            "POST",
+            &format!("{}/api/accounts/register/", a.base),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            r#"{"username":"shared","email":"","password":"testpass123"}"#,
+        ],
+    );
+    assert_eq!(st, 201);
+    let (_, body) = curl(
+        d,
+        &[
+            "-X",
+            "POST",
+            &format!("{}/api/token/", b.base),
+            "-d",
+            "username=shared&password=testpass123",
+        ],
+    );
+    let auth = format!(
+        "Authorization: Bearer {}",
+        body["access"].as_str().expect("access")
+    );
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let (st, _) = curl(
+            d,
+            &[
+                "-X",
+                "POST",
+                &format!("{}/api/articles/", server.base),
+                "-H",
+                &auth,
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                r#"{"title":"t","body":"b"}"#,
+            ],
+        );
+        statuses.push(st);
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 201, 201, 201, 429],
+        "the count is shared"
+    );
+
+    // Failed logins on one instance lock the account on the other.
+    for _ in 0..5 {
+        let (st, _) = curl(
+            d,
+            &[
+                "-X",
+                "POST",
+                &format!("{}/api/token/", a.base),
+                "-d",
+                "username=shared&password=wrong",
+            ],
+        );
+        assert_eq!(st, 401);
+    }
+    let (st, _) = curl(
+        d,
+        &[
+            "-X",
+            "POST",
+            &format!("{}/api/token/", b.base),
+            "-d",
+            "username=shared&password=testpass123",
+        ],
+    );
+    assert_eq!(st, 429);
 }

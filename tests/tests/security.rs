@@ -110,6 +110,18 @@ async fn bad_jwts_are_401_token_not_valid() {
 #[tokio::test]
 async fn a_bearer_token_no_scheme_recognises_is_401_not_anonymous() {
     let h = sqlite(test_settings()).await;
+    // JWT only: an opaque token is declined by the JWT scheme, and nobody claims it.
+    let r = h
+        .call(
+            "GET",
+            "/api/",
+            None,
+            &[("authorization", "Bearer opaque-token-value")],
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.json["code"], "token_not_valid");
+    // JWT then OAuth2: the OAuth2 scheme claims it and finds no such token.
     let r = h
         .call(
             "GET",
@@ -119,7 +131,9 @@ async fn a_bearer_token_no_scheme_recognises_is_401_not_anonymous() {
         )
         .await;
     assert_eq!(r.status, 401, "{}", r.text);
-    assert_eq!(r.json["code"], "token_not_valid");
+    assert_eq!(r.json["code"], "invalid_token");
+    let challenge = r.headers["www-authenticate"].to_str().unwrap();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
     let r = h
         .call(
             "GET",
