@@ -126,15 +126,11 @@ pub async fn check(store: &Store, key: &str) -> Result<KeyCheck, StoreError> {
     let Some(prefix) = key.get(..PREFIX_LEN) else {
         return Ok(KeyCheck::Unknown);
     };
-    let presented = secret::digest(key);
-    for candidate in store.api_tokens_by_prefix(prefix).await? {
-        if secret::eq(&candidate.digest, &presented) {
-            return Ok(if candidate.user.is_active {
-                KeyCheck::Valid(candidate.user)
-            } else {
-                KeyCheck::Inactive
-            });
-        }
-    }
-    Ok(KeyCheck::Unknown)
+    Ok(
+        match store.api_token_owner(prefix, &secret::digest(key)).await? {
+            Some(user) if user.is_active => KeyCheck::Valid(user),
+            Some(_) => KeyCheck::Inactive,
+            None => KeyCheck::Unknown,
+        },
+    )
 }

@@ -113,6 +113,9 @@ impl AuthContextBuilder {
             claims_hook,
         } = self;
         settings.validate()?;
+        let store = store.with_credential_cache(std::time::Duration::from_secs(
+            settings.credential_cache_ttl,
+        ));
         let secret = match &settings.secret_key {
             Some(k) => k.clone(),
             None => {

@@ -32,6 +32,11 @@ pub struct Settings {
     /// The default chain for `#[authenticated]` with no list (DRF's
     /// `DEFAULT_AUTHENTICATION_CLASSES`), by scheme name.
     pub default_schemes: Vec<String>,
+    /// How long, in seconds, this process may reuse a credential lookup (user, session,
+    /// API token, OAuth2 token) without asking the database. Revocations made by this
+    /// process apply at once; those made by another process sharing the database apply
+    /// within this delay. `0` asks the database every time.
+    pub credential_cache_ttl: u64,
     /// The permission of operations that declare `#[authenticated]` but no
     /// `#[permission(...)]` (DRF's `DEFAULT_PERMISSION_CLASSES`): `IsAuthenticated`
     /// (default), `IsAdmin`, `IsAuthenticatedOrReadOnly` or `AllowAny`.
@@ -56,6 +61,7 @@ impl Default for Settings {
             secret_key: None,
             default_schemes: vec!["session".into(), "jwt".into()],
             default_permission: "IsAuthenticated".into(),
+            credential_cache_ttl: 5,
             jwt: JwtSettings::default(),
             session: SessionSettings::default(),
             token: TokenSettings::default(),

@@ -1,4 +1,4 @@
-use auth_runtime::{authenticated, secured, Principal};
+use auth_runtime::{authenticated, public, secured, Principal};
 use poem_openapi::{payload::Json, Object, OpenApi};
 
 /// `GET /api/`: the simplejwt guide's hello, JWT only.
@@ -49,5 +49,28 @@ impl WhoAmIApi {
             username: who.user().map(|u| u.username.clone()),
             scheme: who.identity().map(|i| i.scheme.to_owned()),
         })
+    }
+}
+
+/// `GET /api/bench/baseline/`: the profile's response for a fixed user, without
+/// authentication. The benchmark (`bench/run.sh`) compares every scheme with it, so
+/// that the ratio measures what authentication costs and nothing else.
+pub struct BaselineApi;
+
+#[secured]
+#[OpenApi]
+impl BaselineApi {
+    /// The profile's response shape, for a fixed user, with no authentication.
+    #[public]
+    #[oai(path = "/api/bench/baseline/", method = "get")]
+    async fn baseline(&self) -> Json<crate::accounts::UserOut> {
+        Json(crate::accounts::UserOut::from(&auth_runtime::User {
+            id: 0,
+            username: "baseline".into(),
+            email: "baseline@example.com".into(),
+            is_staff: false,
+            is_superuser: false,
+            is_active: true,
+        }))
     }
 }

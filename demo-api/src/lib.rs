@@ -21,7 +21,7 @@ use poem_openapi::OpenApiService;
 
 pub use accounts::AccountsApi;
 pub use api_tokens::ApiTokensApi;
-pub use hello::{HelloApi, WhoAmIApi};
+pub use hello::{BaselineApi, HelloApi, WhoAmIApi};
 pub use service_key::ServiceApi;
 pub use tokens::TokenApi;
 
@@ -54,6 +54,7 @@ pub type Apis = (
     HelloApi,
     WhoAmIApi,
     ServiceApi,
+    BaselineApi,
 );
 
 /// The demo's OpenAPI service (every operation, with its security requirements).
@@ -68,6 +69,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             HelloApi,
             WhoAmIApi,
             ServiceApi,
+            BaselineApi,
         ),
         "demo-api",
         env!("CARGO_PKG_VERSION"),

@@ -21,16 +21,6 @@ pub struct ApiToken {
     pub expires_at: Option<i64>,
 }
 
-/// A live token whose prefix matched, with its owner: the caller compares `digest`
-/// with the presented key's in constant time.
-#[derive(Debug, Clone)]
-pub struct ApiTokenMatch {
-    /// The stored digest.
-    pub digest: String,
-    /// The owner (active or not: the scheme tells the two refusals apart).
-    pub user: User,
-}
-
 impl Store {
     /// Stores a token under its prefix and digest; returns its row id.
     pub async fn create_api_token(
@@ -57,28 +47,53 @@ impl Store {
         Ok(row.try_get("id")?)
     }
 
-    /// Unexpired tokens with this prefix and their owners, in one round trip.
-    pub async fn api_tokens_by_prefix(
+    /// The owner of the live token whose digest is `digest`: its row is found by
+    /// `prefix`, and the digests are compared in constant time. The owner may be
+    /// inactive (the caller refuses them with its own message). Cached per process.
+    pub async fn api_token_owner(
         &self,
         prefix: &str,
-    ) -> Result<Vec<ApiTokenMatch>, StoreError> {
+        digest: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let now = now();
+        let epoch = self.cache.as_ref().map(|c| c.epoch());
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.tokens.get(digest)) {
+            if hit.expires_at.is_some_and(|e| e <= now) {
+                return Ok(None);
+            }
+            return self.user_by_id(hit.user_id).await;
+        }
         let rows = sqlx::query(
-            "SELECT t.digest, u.id, u.username, u.email, u.is_staff, u.is_superuser, u.is_active \
+            "SELECT t.id AS token_id, t.digest, t.expires_at, u.id, u.username, u.email, \
+             u.is_staff, u.is_superuser, u.is_active \
              FROM auth_api_tokens t JOIN auth_users u ON u.id = t.user_id \
              WHERE t.prefix = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )
         .bind(prefix)
-        .bind(now())
+        .bind(now)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiTokenMatch {
-                    digest: r.try_get("digest")?,
-                    user: user_from_row(r)?,
-                })
-            })
-            .collect()
+        for row in &rows {
+            let stored: String = row.try_get("digest")?;
+            if !crate::secret::eq(&stored, digest) {
+                continue;
+            }
+            let user = user_from_row(row)?;
+            if let (Some(cache), Some(epoch)) = (&self.cache, epoch) {
+                if cache.still(epoch) {
+                    cache.tokens.insert(
+                        digest.to_owned(),
+                        super::cache::CachedToken {
+                            id: row.try_get("token_id")?,
+                            user_id: user.id,
+                            expires_at: row.try_get("expires_at")?,
+                        },
+                    );
+                }
+            }
+            return Ok(Some(user));
+        }
+        Ok(None)
     }
 
     /// A user's tokens, expired ones included, newest first.
@@ -110,6 +125,9 @@ impl Store {
             .bind(user_id)
             .execute(&self.pool)
             .await?;
+        if let Some(cache) = &self.cache {
+            cache.forget_token(id);
+        }
         Ok(r.rows_affected() > 0)
     }
 
@@ -124,6 +142,9 @@ impl Store {
             .bind(name)
             .execute(&self.pool)
             .await?;
+        if let Some(cache) = &self.cache {
+            cache.forget_tokens_of(user_id);
+        }
         Ok(r.rows_affected())
     }
 }

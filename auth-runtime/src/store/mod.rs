@@ -12,12 +12,13 @@ use sqlx::{
 use crate::principal::User;
 
 mod api_tokens;
+mod cache;
 mod jwt;
 mod oauth2;
 mod sessions;
 mod users;
 
-pub use api_tokens::{ApiToken, ApiTokenMatch};
+pub use api_tokens::ApiToken;
 pub use oauth2::{
     AccessGrant, Application, AuthorizedToken, Claim, CodeGrant, NewApplication, RefreshGrant,
     RefreshInfo,
@@ -121,6 +122,7 @@ const USER_COLUMNS: &str = "id, username, email, is_staff, is_superuser, is_acti
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    cache: Option<std::sync::Arc<cache::Cache>>,
 }
 
 /// A boolean column: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite.
@@ -182,7 +184,11 @@ impl Store {
             });
         }
         let pool = opts.max_connections(16).connect(&url).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            cache: None,
+        })
     }
 
     /// Applies the embedded migrations of this backend.
@@ -207,6 +213,15 @@ impl Store {
         migrator.set_ignore_missing(true);
         migrator.run(&self.pool).await?;
         Ok(())
+    }
+
+    /// This store with a per-process cache of credential lookups whose entries live
+    /// `ttl` (none for zero). Revocations made through this store take effect at once;
+    /// other processes see them within `ttl`. [`AuthContext`](crate::AuthContext) sets
+    /// it from `credential_cache_ttl`.
+    pub fn with_credential_cache(mut self, ttl: std::time::Duration) -> Self {
+        self.cache = (!ttl.is_zero()).then(|| std::sync::Arc::new(cache::Cache::new(ttl)));
+        self
     }
 
     /// The backend in use.

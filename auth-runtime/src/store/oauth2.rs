@@ -5,7 +5,7 @@
 
 use sqlx::{any::AnyRow, Row};
 
-use super::{now, user_from_row, Store, StoreError};
+use super::{cache::CachedAccess, now, user_from_row, Store, StoreError};
 use crate::principal::User;
 
 /// An OAuth2 client as registered (never its secret).
@@ -270,6 +270,9 @@ impl Store {
             .bind(owner_id)
             .execute(&self.pool)
             .await?;
+        if let Some(cache) = &self.cache {
+            cache.forget_application(id);
+        }
         Ok(r.rows_affected() > 0)
     }
 
@@ -398,15 +401,37 @@ impl Store {
 
     /// A live access token with its application and user, in one round trip.
     pub async fn access_token(&self, digest: &str) -> Result<Option<AccessGrant>, StoreError> {
+        let now = now();
+        let epoch = self.cache.as_ref().map(|c| c.epoch());
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.access.get(digest)) {
+            if hit.expires_at <= now {
+                return Ok(None);
+            }
+            let user = match hit.user_id {
+                Some(id) => match self.user_by_id(id).await? {
+                    Some(user) => Some(user),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
+            return Ok(Some(AccessGrant {
+                id: hit.id,
+                client_id: hit.client_id,
+                user,
+                scope: hit.scope,
+                expires_at: hit.expires_at,
+                family: hit.family,
+            }));
+        }
         let row = sqlx::query(&format!(
-            "SELECT t.id AS token_id, t.scope, t.expires_at, t.family, t.user_id AS token_user, \
-             a.client_id, {JOINED_USER} \
+            "SELECT t.id AS token_id, t.application_id, t.scope, t.expires_at, t.family, \
+             t.user_id AS token_user, a.client_id, {JOINED_USER} \
              FROM oauth2_access_tokens t JOIN oauth2_applications a ON a.id = t.application_id \
              LEFT JOIN auth_users u ON u.id = t.user_id \
              WHERE t.digest = $1 AND t.expires_at > $2"
         ))
         .bind(digest)
-        .bind(now())
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else {
@@ -417,14 +442,31 @@ impl Store {
             Some(_) => Some(user_from_row(&r)?),
             None => None,
         };
-        Ok(Some(AccessGrant {
+        let grant = AccessGrant {
             id: r.try_get("token_id")?,
             client_id: r.try_get("client_id")?,
             user,
             scope: r.try_get("scope")?,
             expires_at: r.try_get("expires_at")?,
             family: r.try_get("family")?,
-        }))
+        };
+        if let (Some(cache), Some(epoch)) = (&self.cache, epoch) {
+            if cache.still(epoch) {
+                cache.access.insert(
+                    digest.to_owned(),
+                    CachedAccess {
+                        id: grant.id,
+                        application_id: r.try_get("application_id")?,
+                        client_id: grant.client_id.clone(),
+                        user_id: token_user,
+                        scope: grant.scope.clone(),
+                        expires_at: grant.expires_at,
+                        family: grant.family.clone(),
+                    },
+                );
+            }
+        }
+        Ok(Some(grant))
     }
 
     /// A live, unrotated refresh token with its application and user.
@@ -504,6 +546,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        if let Some(cache) = &self.cache {
+            cache.forget_family(family);
+        }
         Ok(())
     }
 
@@ -513,6 +558,9 @@ impl Store {
             .bind(digest)
             .execute(&self.pool)
             .await?;
+        if let Some(cache) = &self.cache {
+            cache.forget_access(digest);
+        }
         Ok(r.rows_affected() > 0)
     }
 

@@ -48,26 +48,41 @@ impl Store {
 
     /// A user by id.
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM auth_users WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        Ok(self.user_with_version(id).await?.map(|(user, _)| user))
     }
 
     /// A user and their `auth_version` (bumped when the password changes or the account
     /// is deactivated; JWTs carry the value they were issued under).
     pub async fn user_with_version(&self, id: i64) -> Result<Option<(User, i64)>, StoreError> {
+        let epoch = self.cache.as_ref().map(|c| c.epoch());
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.users.get(&id)) {
+            return Ok(Some(hit));
+        }
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, auth_version FROM auth_users WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((user_from_row(&r)?, r.try_get("auth_version")?)))
-            .transpose()
+        let found: Option<(User, i64)> = row
+            .map(|r| Ok::<_, sqlx::Error>((user_from_row(&r)?, r.try_get("auth_version")?)))
+            .transpose()?;
+        if let (Some(cache), Some(epoch), Some(found)) = (&self.cache, epoch, &found) {
+            if cache.still(epoch) {
+                cache.users.insert(id, found.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Drops what the credential cache knows of a user (after a write).
+    fn forget_user(&self, user_id: i64, sessions_too: bool) {
+        if let Some(cache) = &self.cache {
+            cache.forget_user(user_id);
+            if sessions_too {
+                cache.forget_sessions_of(user_id);
+            }
+        }
     }
 
     /// All users, by id.
@@ -97,6 +112,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.forget_user(user_id, true);
         Ok(())
     }
 
@@ -109,6 +125,7 @@ impl Store {
         .bind(user_id)
         .fetch_one(&self.pool)
         .await?;
+        self.forget_user(user_id, false);
         Ok(user_from_row(&row)?)
     }
 
@@ -125,6 +142,7 @@ impl Store {
             .bind(user_id)
             .execute(&self.pool)
             .await?;
+        self.forget_user(user_id, false);
         Ok(())
     }
 
@@ -147,6 +165,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.forget_user(user_id, !active);
         Ok(())
     }
 
