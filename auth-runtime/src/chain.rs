@@ -90,7 +90,10 @@ macro_rules! impl_chain {
             async fn authenticate(req: &Request, ctx: &AuthContext) -> Result<Principal, AuthError> {
                 let mut fold = Fold::default();
                 $(
-                    if let Some(done) = fold.step($s::authenticate(req, ctx).await) {
+                    // Boxed: the schemes' futures (database calls) are large, and the
+                    // guard's future would otherwise carry the largest of them inline
+                    // through every move.
+                    if let Some(done) = fold.step(Box::pin($s::authenticate(req, ctx)).await) {
                         return done;
                     }
                 )+

@@ -20,7 +20,8 @@ use crate::settings::PasswordSettings;
 pub struct HashError(String);
 
 /// Hashes and verifies passwords with argon2id on tokio's blocking pool, at most
-/// `max_concurrent_hashes` at once so a login storm leaves the runtime free.
+/// `max_concurrent_hashes` at once (default: half the CPUs, at least one) so a login
+/// storm leaves CPU to the runtime and to authenticated requests.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -66,7 +67,9 @@ impl PasswordHasher {
             .to_string();
         let permits = s
             .max_concurrent_hashes
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            // Half the cores: a login storm then leaves the other half to the requests
+            // that are already authenticated (and to the runtime's workers).
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() / 2))
             .max(1);
         Ok(Self {
             argon,

@@ -316,7 +316,7 @@ pub struct PasswordSettings {
     /// argon2 lanes (OWASP: 1).
     pub argon2_parallelism: u32,
     /// How many hashes may run at once; the rest wait, so a login storm cannot take
-    /// every blocking thread. Default: the number of CPUs.
+    /// every core. Default: half the CPUs, at least one.
     pub max_concurrent_hashes: Option<usize>,
     /// Minimum password length (Django's default: 8).
     pub min_length: usize,

@@ -522,20 +522,26 @@ impl JwtService {
     }
 }
 
-/// Whether `token` has the shape of a JWS compact token (three base64url segments,
-/// the first a JSON object naming an `alg`). The JWT scheme claims such tokens, and
-/// leaves any other bearer token to later schemes (an opaque OAuth2 token).
+/// Whether `token` has the shape of a JWS compact token: three non-empty base64url
+/// segments. The JWT scheme claims such tokens and leaves any other bearer token to
+/// later schemes (this server's OAuth2 tokens are one base64url segment, no dots). A
+/// cheap check: it runs on every bearer request.
+///
+/// ```
+/// use auth_runtime::jwt::looks_like_jwt;
+/// assert!(looks_like_jwt("eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln"));
+/// assert!(!looks_like_jwt("M_vsGWvFRWhOeV_M7dA6fsx3X40cQY1lqpFmbLokw5I"));
+/// assert!(!looks_like_jwt("a..b"));
+/// ```
 pub fn looks_like_jwt(token: &str) -> bool {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    let mut parts = token.split('.');
-    let (Some(header), Some(_), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return false;
+    let base64url = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
     };
-    URL_SAFE_NO_PAD
-        .decode(header.trim_end_matches('='))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Map<String, Value>>(&b).ok())
-        .is_some_and(|h| h.contains_key("alg"))
+    let mut parts = token.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(h), Some(p), Some(s), None) if base64url(h) && base64url(p) && base64url(s)
+    )
 }
