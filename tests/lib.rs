@@ -211,6 +211,27 @@ impl Harness {
         r.json
     }
 
+    /// Registers a confidential OAuth2 application allowed `grants` (redirect URI
+    /// `https://app.example.com/cb`) and returns its `(client_id, client_secret)`.
+    pub async fn confidential_client(&self, grants: &[&str]) -> (String, String) {
+        let done = auth_runtime::oauth2::client::register(
+            self.ctx.store(),
+            auth_runtime::oauth2::client::Registration {
+                name: "Test client".into(),
+                client_type: "confidential".into(),
+                grant_types: grants.iter().map(|g| (*g).to_owned()).collect(),
+                redirect_uris: vec!["https://app.example.com/cb".into()],
+                owner_id: None,
+            },
+        )
+        .await
+        .expect("register the client");
+        let secret = done
+            .client_secret
+            .expect("a confidential client has a secret");
+        (done.application.client_id, secret)
+    }
+
     /// Creates a staff user directly in the store.
     pub async fn create_admin(&self, username: &str, password: &str) {
         let hash = self.ctx.hasher().hash(password).await.expect("hash");

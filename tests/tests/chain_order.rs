@@ -27,19 +27,7 @@ impl Orders {
 }
 
 async fn oauth2_token(h: &Harness) -> String {
-    let done = auth_runtime::oauth2::client::register(
-        h.ctx.store(),
-        auth_runtime::oauth2::client::Registration {
-            name: "c".into(),
-            client_type: "confidential".into(),
-            grant_types: vec!["password".into()],
-            redirect_uris: vec![],
-            owner_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    let secret = done.client_secret.unwrap();
+    let (id, secret) = h.confidential_client(&["password"]).await;
     let r = h
         .post_form(
             "/o/token/",
@@ -47,7 +35,7 @@ async fn oauth2_token(h: &Harness) -> String {
                 ("grant_type", "password"),
                 ("username", "both"),
                 ("password", "testpass123"),
-                ("client_id", &done.application.client_id),
+                ("client_id", &id),
                 ("client_secret", &secret),
             ],
             &[],

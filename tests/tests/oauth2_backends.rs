@@ -5,22 +5,6 @@
 use e2e_tests::{all_backends, test_settings, Harness};
 use serde_json::json;
 
-async fn confidential_app(h: &Harness, grants: &[&str]) -> (String, String) {
-    let done = auth_runtime::oauth2::client::register(
-        h.ctx.store(),
-        auth_runtime::oauth2::client::Registration {
-            name: "MyAppClient".into(),
-            client_type: "confidential".into(),
-            grant_types: grants.iter().map(|g| (*g).to_owned()).collect(),
-            redirect_uris: vec!["https://app.example.com/cb".into()],
-            owner_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    (done.application.client_id, done.client_secret.unwrap())
-}
-
 async fn password_token(
     h: &Harness,
     id: &str,
@@ -48,7 +32,9 @@ async fn grants_rotation_and_replay_on_every_backend() {
     for h in all_backends(test_settings()).await {
         let b = h.backend;
         h.register("testuser", "testpass123").await;
-        let (id, secret) = confidential_app(&h, &["password", "client_credentials"]).await;
+        let (id, secret) = h
+            .confidential_client(&["password", "client_credentials"])
+            .await;
         let token = password_token(&h, &id, &secret, None).await;
         assert_eq!(token["token_type"], "Bearer");
         assert_eq!(token["scope"], "read write");
@@ -115,7 +101,7 @@ async fn scopes_are_enforced_not_only_documented() {
     for h in all_backends(test_settings()).await {
         let b = h.backend;
         h.register("testuser", "testpass123").await;
-        let (id, secret) = confidential_app(&h, &["password"]).await;
+        let (id, secret) = h.confidential_client(&["password"]).await;
         let read = password_token(&h, &id, &secret, Some("read")).await;
         let write = password_token(&h, &id, &secret, Some("write")).await;
         let patch = |token: &serde_json::Value| {

@@ -184,21 +184,9 @@ async fn read_write_scope_binds_oauth2_tokens_and_scoped_jwts() {
     for h in all_backends(test_settings()).await {
         let b = h.backend;
         let user = h.register("carol", "testpass123").await;
-        let done = auth_runtime::oauth2::client::register(
-            h.ctx.store(),
-            auth_runtime::oauth2::client::Registration {
-                name: "reader".into(),
-                client_type: "confidential".into(),
-                grant_types: vec!["password".into()],
-                redirect_uris: vec![],
-                owner_id: None,
-            },
-        )
-        .await
-        .unwrap();
-        let secret = done.client_secret.unwrap();
+        let (id, secret) = h.confidential_client(&["password"]).await;
         let token = |scope: &'static str| {
-            let (id, secret) = (done.application.client_id.clone(), secret.clone());
+            let (id, secret) = (id.clone(), secret.clone());
             let h = &h;
             async move {
                 let r = h

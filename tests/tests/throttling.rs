@@ -196,21 +196,9 @@ async fn failures_from_one_address_are_limited_across_usernames() {
 async fn the_oauth2_password_grant_is_protected_too() {
     let h = sqlite(test_settings()).await;
     h.register("henry", "testpass123").await;
-    let done = auth_runtime::oauth2::client::register(
-        h.ctx.store(),
-        auth_runtime::oauth2::client::Registration {
-            name: "c".into(),
-            client_type: "confidential".into(),
-            grant_types: vec!["password".into()],
-            redirect_uris: vec![],
-            owner_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    let secret = done.client_secret.unwrap();
+    let (id, secret) = h.confidential_client(&["password"]).await;
     let grant = |password: &'static str| {
-        let (h, id, secret) = (&h, done.application.client_id.clone(), secret.clone());
+        let (h, id, secret) = (&h, id.clone(), secret.clone());
         async move {
             h.post_form(
                 "/o/token/",

@@ -1,6 +1,6 @@
 //! DRF's built-in permission classes, and the settings' default permission.
 
-use super::{ObjectPermission, Permission, PermissionContext};
+use super::{Permission, PermissionContext};
 use crate::error::Denial;
 
 macro_rules! builtin {
@@ -19,13 +19,7 @@ macro_rules! builtin {
             }
         }
 
-        /// Judges an object as it judges the request, so that `!` and `|` mean the same
-        /// at both levels.
-        impl<T: ?Sized + Sync> ObjectPermission<T> for $name {
-            async fn has_object_permission(&self, ctx: &PermissionContext<'_>, _obj: &T) -> Result<(), Denial> {
-                self.has_permission(ctx).await
-            }
-        }
+        object_level_as_request!($name);
     };
 }
 
@@ -123,15 +117,7 @@ pub const DEFAULT_PERMISSIONS: &[&str] = &[
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultPermission;
 
-impl<T: ?Sized + Sync> ObjectPermission<T> for DefaultPermission {
-    async fn has_object_permission(
-        &self,
-        ctx: &PermissionContext<'_>,
-        _obj: &T,
-    ) -> Result<(), Denial> {
-        self.has_permission(ctx).await
-    }
-}
+object_level_as_request!(DefaultPermission);
 
 impl Permission for DefaultPermission {
     async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {

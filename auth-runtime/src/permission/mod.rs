@@ -11,6 +11,22 @@ use poem::{http::Method, Request};
 
 use crate::{error::Denial, principal::Principal};
 
+/// Implements [`ObjectPermission`] for request-level permissions that judge an object
+/// as they judge the request, so that `!` and `|` mean the same at both levels.
+macro_rules! object_level_as_request {
+    ($($name:ty),+ $(,)?) => {$(
+        impl<T: ?Sized + Sync> $crate::permission::ObjectPermission<T> for $name {
+            async fn has_object_permission(
+                &self,
+                ctx: &$crate::permission::PermissionContext<'_>,
+                _obj: &T,
+            ) -> Result<(), $crate::error::Denial> {
+                $crate::permission::Permission::has_permission(self, ctx).await
+            }
+        }
+    )+};
+}
+
 mod builtin;
 mod combinators;
 mod object;

@@ -2,7 +2,7 @@
 //! `TokenHasReadWriteScope`) for every credential that carries scopes: OAuth2 tokens,
 //! and JWTs with a `scope` claim.
 
-use super::{ObjectPermission, Permission, PermissionContext};
+use super::{Permission, PermissionContext};
 use crate::error::Denial;
 
 fn missing(scope: &str) -> Denial {
@@ -41,16 +41,6 @@ impl Permission for HasScope {
     }
 }
 
-impl<T: ?Sized + Sync> ObjectPermission<T> for HasScope {
-    async fn has_object_permission(
-        &self,
-        ctx: &PermissionContext<'_>,
-        _obj: &T,
-    ) -> Result<(), Denial> {
-        self.has_permission(ctx).await
-    }
-}
-
 /// `read` for safe methods (`GET`, `HEAD`, `OPTIONS`), `write` for the others.
 /// Credentials without scopes and anonymous callers are refused; to judge only scoped
 /// credentials, write `!IsScoped | ReadWriteScope`.
@@ -84,16 +74,6 @@ impl Permission for ReadWriteScope {
     }
 }
 
-impl<T: ?Sized + Sync> ObjectPermission<T> for ReadWriteScope {
-    async fn has_object_permission(
-        &self,
-        ctx: &PermissionContext<'_>,
-        _obj: &T,
-    ) -> Result<(), Denial> {
-        self.has_permission(ctx).await
-    }
-}
-
 /// The credential carries scopes (an OAuth2 token, a JWT with a `scope` claim).
 ///
 /// ```
@@ -117,12 +97,4 @@ impl Permission for IsScoped {
     }
 }
 
-impl<T: ?Sized + Sync> ObjectPermission<T> for IsScoped {
-    async fn has_object_permission(
-        &self,
-        ctx: &PermissionContext<'_>,
-        _obj: &T,
-    ) -> Result<(), Denial> {
-        self.has_permission(ctx).await
-    }
-}
+object_level_as_request!(HasScope, ReadWriteScope, IsScoped);
