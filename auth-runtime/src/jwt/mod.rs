@@ -522,26 +522,28 @@ impl JwtService {
     }
 }
 
-/// Whether `token` has the shape of a JWS compact token: three non-empty base64url
-/// segments. The JWT scheme claims such tokens and leaves any other bearer token to
-/// later schemes (this server's OAuth2 tokens are one base64url segment, no dots). A
-/// cheap check: it runs on every bearer request.
+/// Whether `token` has the shape of a JWS compact token: three base64url segments, the
+/// first two non-empty (the signature is empty in an unsecured `alg: none` token, which
+/// the JWT scheme must claim in order to refuse it). The JWT scheme claims such tokens
+/// and leaves any other bearer token to later schemes (this server's OAuth2 tokens are
+/// one base64url segment, no dots). A cheap check: it runs on every bearer request.
 ///
 /// ```
 /// use auth_runtime::jwt::looks_like_jwt;
 /// assert!(looks_like_jwt("eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln"));
 /// assert!(!looks_like_jwt("M_vsGWvFRWhOeV_M7dA6fsx3X40cQY1lqpFmbLokw5I"));
+/// assert!(looks_like_jwt("eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.")); // alg: none, refused later
 /// assert!(!looks_like_jwt("a..b"));
 /// ```
 pub fn looks_like_jwt(token: &str) -> bool {
     let base64url = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
     };
     let mut parts = token.split('.');
     matches!(
         (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some(h), Some(p), Some(s), None) if base64url(h) && base64url(p) && base64url(s)
+        (Some(h), Some(p), Some(s), None)
+            if !h.is_empty() && !p.is_empty() && base64url(h) && base64url(p) && base64url(s)
     )
 }
