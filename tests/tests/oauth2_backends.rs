@@ -283,3 +283,95 @@ async fn applications_api_and_authorized_tokens() {
         assert_eq!(r.status, 401, "[{b}] a deleted client cannot authenticate");
     }
 }
+
+#[tokio::test]
+async fn a_database_dump_grants_no_oauth2_access() {
+    for h in all_backends(test_settings()).await {
+        let b = h.backend;
+        h.register("testuser", "testpass123").await;
+        let (id, secret) = h.confidential_client(&["password"]).await;
+        let token = password_token(&h, &id, &secret, None).await;
+        let access = token["access_token"].as_str().unwrap().to_owned();
+        let refresh = token["refresh_token"].as_str().unwrap().to_owned();
+
+        // What a thief of the database gets: digests, none of which works as a credential.
+        let stored: Vec<(String,)> = sqlx::query_as(
+            "SELECT COALESCE(client_secret_digest, '') FROM oauth2_applications \
+             UNION ALL SELECT digest FROM oauth2_access_tokens \
+             UNION ALL SELECT digest FROM oauth2_refresh_tokens",
+        )
+        .fetch_all(h.ctx.store().pool())
+        .await
+        .unwrap();
+        assert_eq!(stored.len(), 3, "[{b}] one secret, one access, one refresh");
+        for (value,) in &stored {
+            assert!(!value.is_empty(), "[{b}] the client secret has a digest");
+            for plain in [&secret, &access, &refresh] {
+                assert!(!value.contains(plain.as_str()), "[{b}] stored in clear");
+            }
+            let bearer = format!("Bearer {value}");
+            let r = h
+                .call(
+                    "GET",
+                    "/api/accounts/profile/",
+                    None,
+                    &[("authorization", &bearer)],
+                )
+                .await;
+            assert_eq!(r.status, 401, "[{b}] a stored digest as a bearer token");
+            let r = h
+                .post_form(
+                    "/o/token/",
+                    &[
+                        ("grant_type", "password"),
+                        ("username", "testuser"),
+                        ("password", "testpass123"),
+                        ("client_id", &id),
+                        ("client_secret", value),
+                    ],
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 401, "[{b}] a stored digest as the client secret");
+            assert_eq!(r.json["error"], "invalid_client", "[{b}] {}", r.text);
+            let r = h
+                .post_form(
+                    "/o/token/",
+                    &[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", value),
+                        ("client_id", &id),
+                        ("client_secret", &secret),
+                    ],
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 400, "[{b}] a stored digest as a refresh token");
+            assert_eq!(r.json["error"], "invalid_grant", "[{b}] {}", r.text);
+        }
+
+        // And the plain values appear nowhere in the file (SQLite: database and WAL).
+        if let Some(path) = h.sqlite_path() {
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+            let text = String::from_utf8_lossy(&bytes);
+            for plain in [&secret, &access, &refresh] {
+                assert!(
+                    !text.contains(plain.as_str()),
+                    "a secret is stored in clear"
+                );
+            }
+        }
+        // The real ones still work: the checks above refused digests, not everything.
+        let bearer = format!("Bearer {access}");
+        let r = h
+            .call(
+                "GET",
+                "/api/accounts/profile/",
+                None,
+                &[("authorization", &bearer)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "[{b}] {}", r.text);
+    }
+}
