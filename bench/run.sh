@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The benchmark: what authentication costs per request, as ratios against a no-auth
-# baseline measured in the same run, on the same server process.
+# The benchmark: what authentication costs per request, as ratios against a bare
+# poem-openapi app (bench/bare) measured in the same run, in paired rounds.
 #
-#   bench/run.sh                        # SQLite, 10 s per case, 64 connections
+#   bench/run.sh                        # SQLite, 3 rounds of 3 s per app and case, 64 connections
 #   bench/run.sh --postgres postgres://postgres@127.0.0.1:5432/test
-#   bench/run.sh --duration 5 --connections 32 --quick
+#   bench/run.sh --duration 6 --connections 32 --quick
 #
-# Builds demo-api in release mode, installs wrk if it is missing (Debian's package),
-# and writes bench/results/latest.{json,md} and docs/performance.svg.
+# Builds demo-api and bench-bare in release mode, installs wrk if it is missing
+# (Debian's package), and writes bench/results/latest.{json,md} and docs/performance.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +17,6 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 command -v python3 >/dev/null 2>&1 || { echo "python3 is needed"; exit 1; }
 
-cargo build --release -q -p demo-api
-exec python3 bench/bench.py --binary "${CARGO_TARGET_DIR:-target}/release/demo-api" "$@"
+cargo build --release -q -p demo-api -p bench-bare
+target="${CARGO_TARGET_DIR:-target}/release"
+exec python3 bench/bench.py --binary "$target/demo-api" --bare "$target/bench-bare" "$@"

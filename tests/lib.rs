@@ -128,6 +128,21 @@ impl Harness {
         self._dir.as_ref().map(|d| d.path().join("test.sqlite3"))
     }
 
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> poem::test::TestRequestBuilder<'_, BoxEndpoint<'static>> {
+        match method {
+            "GET" => self.client.get(path),
+            "POST" => self.client.post(path),
+            "PUT" => self.client.put(path),
+            "DELETE" => self.client.delete(path),
+            "PATCH" => self.client.patch(path),
+            other => panic!("unsupported method {other}"),
+        }
+    }
+
     /// Sends a request. `body` is sent as JSON when given.
     pub async fn call(
         &self,
@@ -136,17 +151,48 @@ impl Harness {
         body: Option<serde_json::Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut req = match method {
-            "GET" => self.client.get(path),
-            "POST" => self.client.post(path),
-            "PUT" => self.client.put(path),
-            "DELETE" => self.client.delete(path),
-            "PATCH" => self.client.patch(path),
-            other => panic!("unsupported method {other}"),
-        };
+        let mut req = self.request(method, path);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
+        Self::send(req, body).await
+    }
+
+    /// Sends a request as `user`, without credentials on the wire
+    /// (`auth_runtime::testing::force_authenticate`): for tests of permissions, not of
+    /// authentication.
+    pub async fn call_as(
+        &self,
+        user: &auth_runtime::User,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let req = auth_runtime::testing::force_authenticate(self.request(method, path), user);
+        Self::send(req, body).await
+    }
+
+    /// A user made directly in the store (password `testpass123`).
+    pub async fn user(&self, username: &str) -> auth_runtime::User {
+        auth_runtime::testing::user(username)
+            .password("testpass123")
+            .create(&self.ctx)
+            .await
+    }
+
+    /// An administrator made directly in the store (password `testpass123`).
+    pub async fn admin(&self, username: &str) -> auth_runtime::User {
+        auth_runtime::testing::user(username)
+            .password("testpass123")
+            .superuser()
+            .create(&self.ctx)
+            .await
+    }
+
+    async fn send(
+        mut req: poem::test::TestRequestBuilder<'_, BoxEndpoint<'static>>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
         if let Some(b) = body {
             req = req.body_json(&b);
         }
@@ -221,6 +267,7 @@ impl Harness {
                 client_type: "confidential".into(),
                 grant_types: grants.iter().map(|g| (*g).to_owned()).collect(),
                 redirect_uris: vec!["https://app.example.com/cb".into()],
+                privileged_scopes: Vec::new(),
                 owner_id: None,
             },
         )
@@ -329,4 +376,94 @@ pub async fn serve(settings: Settings) -> Served {
         _dir: dir,
         _server: server,
     }
+}
+
+/// Redis for the shared throttle backend, from `TEST_REDIS_URL` (`.ci/run` sets it), or
+/// `None` with the reason printed.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("TEST_REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            eprintln!("skipping the Redis run: TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// `base` behind one declared proxy (client addresses come from `X-Forwarded-For`), on
+/// the memory throttle backend and, when Redis is available, on Redis too (with a
+/// prefix of its own).
+pub fn throttle_backends(mut base: Settings) -> Vec<(&'static str, Settings)> {
+    base.throttle.num_proxies = Some(1);
+    let mut all = vec![("memory", base.clone())];
+    if let Some(url) = redis_url() {
+        let mut s = base;
+        s.throttle.backend = auth_runtime::settings::Backend::Redis;
+        s.throttle.redis_url = url;
+        s.throttle.redis_prefix = format!("test-{}", auth_runtime::secret::random_hex(8));
+        all.push(("redis", s));
+    }
+    all
+}
+
+impl Harness {
+    /// `POST /api/token/` from `address` (behind one proxy): the status and the
+    /// access token.
+    pub async fn obtain_from(
+        &self,
+        user: &str,
+        password: &str,
+        address: &str,
+    ) -> (u16, Option<String>) {
+        let r = self
+            .call(
+                "POST",
+                "/api/token/",
+                Some(serde_json::json!({"username": user, "password": password})),
+                &[("x-forwarded-for", address)],
+            )
+            .await;
+        (r.status, r.json["access"].as_str().map(str::to_owned))
+    }
+}
+
+/// Sends `attempts` (username, password) to `/api/token/` together from `address`,
+/// released by one barrier; the statuses, in launch order.
+pub async fn logins_together(
+    h: &std::sync::Arc<Harness>,
+    address: &str,
+    attempts: Vec<(String, String)>,
+) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(attempts.len()));
+    let tasks: Vec<_> = attempts
+        .into_iter()
+        .map(|(user, password)| {
+            let (h, barrier, address) = (h.clone(), barrier.clone(), address.to_owned());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                h.obtain_from(&user, &password, &address).await.0
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("join"));
+    }
+    statuses
+}
+
+/// Compares `actual` with `tests/snapshots/<name>`; `UPDATE_SNAPSHOTS=1` rewrites it
+/// (review the diff before committing).
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).expect("write snapshot");
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "{name} changed; review it and run with UPDATE_SNAPSHOTS=1 to accept.\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
 }

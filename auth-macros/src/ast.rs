@@ -1,204 +1,17 @@
-//! The typed tree `#[secured]` works on: one [`Operation`] per method, its
-//! [`Policy`], the [`SchemeRef`]s of its chain and its [`PermExpr`].
+//! The typed trees the macros work on: a `#[secured]` impl with its defaults and one
+//! [`Operation`] per method, each resolving to a [`Policy`]; and the named chains and
+//! permissions of `chain!` and `permissions!`.
 
-use std::fmt;
+use proc_macro2::TokenStream;
+use syn::{
+    parse::{ParseStream, Parser},
+    Attribute, FnArg, Ident, ImplItem, ItemImpl, Pat, Path, Signature, Token, Visibility,
+};
 
-use proc_macro2::{Ident, Span, TokenStream};
-use syn::{ImplItem, ItemImpl, LitStr, Path, Visibility};
-
-use crate::attr::{self, Attrs, Errors};
-
-/// A built-in authentication scheme, as named in `#[authenticated(...)]`.
-pub(crate) struct Builtin {
-    /// The name users write: `jwt`.
-    pub(crate) name: &'static str,
-    /// The type under `::auth_runtime::schemes` that implements it: `Jwt`.
-    pub(crate) type_name: &'static str,
-    /// The `key = "value"` arguments it accepts, e.g. `scope` for `oauth2`.
-    pub(crate) args: &'static [&'static str],
-}
-
-/// Every built-in scheme. Adding one here is all the macro needs.
-pub(crate) const BUILTIN_SCHEMES: &[Builtin] = &[
-    Builtin {
-        name: "jwt",
-        type_name: "Jwt",
-        args: &[],
-    },
-    Builtin {
-        name: "session",
-        type_name: "Session",
-        args: &[],
-    },
-    Builtin {
-        name: "oauth2",
-        type_name: "OAuth2",
-        args: &["scope"],
-    },
-    Builtin {
-        name: "token",
-        type_name: "Token",
-        args: &[],
-    },
-    Builtin {
-        name: "basic",
-        type_name: "Basic",
-        args: &[],
-    },
-];
-
-/// The scheme that may carry OAuth2 scopes (OpenAPI allows scopes on no other).
-pub(crate) const SCOPED_SCHEME: &str = "oauth2";
-
-/// One entry of `#[authenticated(...)]`.
-pub(crate) enum SchemeRef {
-    /// A built-in scheme by name: `jwt`, `session`.
-    Builtin {
-        /// Its row of [`BUILTIN_SCHEMES`].
-        scheme: &'static Builtin,
-        /// The name as the user wrote it, for spans.
-        ident: Ident,
-        /// Its `key = "value"` arguments, already checked against [`Builtin::args`].
-        args: Vec<SchemeArg>,
-    },
-    /// A user type implementing `auth_runtime::Authenticator`: `crate::auth::ApiKey`.
-    Custom(Path),
-}
-
-impl SchemeRef {
-    /// The OAuth2 scopes required of this scheme's tokens (`oauth2(scope = "a b")`).
-    pub(crate) fn scopes(&self) -> Vec<String> {
-        match self {
-            SchemeRef::Builtin { args, .. } => args
-                .iter()
-                .filter(|a| a.key == "scope")
-                .flat_map(|a| {
-                    a.value
-                        .value()
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>()
-                })
-                .collect(),
-            SchemeRef::Custom(_) => Vec::new(),
-        }
-    }
-
-    /// The scheme as written, for messages and duplicate detection.
-    pub(crate) fn display(&self) -> String {
-        match self {
-            SchemeRef::Builtin { scheme, .. } => scheme.name.to_owned(),
-            SchemeRef::Custom(path) => quote::quote!(#path).to_string().replace(' ', ""),
-        }
-    }
-}
-
-/// A `key = "value"` argument of a scheme: `oauth2(scope = "read write")`.
-pub(crate) struct SchemeArg {
-    /// The key, e.g. `scope`.
-    pub(crate) key: Ident,
-    /// The value.
-    pub(crate) value: LitStr,
-}
-
-/// A permission expression: `IsAuthenticated & !IsAdmin | IsAdmin`.
-pub(crate) enum PermExpr {
-    /// A permission value, kept verbatim: `IsAdmin`, `HasScope("write")`.
-    Leaf(Leaf),
-    /// `!a`
-    Not(Box<PermExpr>),
-    /// `a & b`
-    And(Box<PermExpr>, Box<PermExpr>),
-    /// `a | b`
-    Or(Box<PermExpr>, Box<PermExpr>),
-}
-
-impl PermExpr {
-    /// The leaves, left to right.
-    pub(crate) fn leaves(&self) -> Vec<&Leaf> {
-        let mut out = Vec::new();
-        self.collect_leaves(&mut out);
-        out
-    }
-
-    fn collect_leaves<'a>(&'a self, out: &mut Vec<&'a Leaf>) {
-        match self {
-            PermExpr::Leaf(leaf) => out.push(leaf),
-            PermExpr::Not(a) => a.collect_leaves(out),
-            PermExpr::And(a, b) | PermExpr::Or(a, b) => {
-                a.collect_leaves(out);
-                b.collect_leaves(out);
-            }
-        }
-    }
-}
-
-impl PermExpr {
-    /// The expression in the DSL's own syntax, with parentheses only where precedence
-    /// needs them: `IsAuthenticated & !IsAdmin | IsAdmin`.
-    pub(crate) fn source(&self) -> String {
-        self.source_at(0)
-    }
-
-    fn source_at(&self, parent: u8) -> String {
-        let (own, text) = match self {
-            PermExpr::Leaf(leaf) => (3, render(leaf.tokens.clone())),
-            PermExpr::Not(a) => (2, format!("!{}", a.source_at(2))),
-            PermExpr::And(a, b) => (1, format!("{} & {}", a.source_at(1), b.source_at(2))),
-            PermExpr::Or(a, b) => (0, format!("{} | {}", a.source_at(0), b.source_at(1))),
-        };
-        if own < parent {
-            format!("({text})")
-        } else {
-            text
-        }
-    }
-}
-
-/// Tokens as a person writes them: `HasScope("read write")`, `a::B(1, 2)`.
-fn render(tokens: TokenStream) -> String {
-    use proc_macro2::{Delimiter, TokenTree};
-    let mut out = String::new();
-    for tree in tokens {
-        match tree {
-            TokenTree::Group(g) => {
-                let (open, close) = match g.delimiter() {
-                    Delimiter::Parenthesis => ("(", ")"),
-                    Delimiter::Bracket => ("[", "]"),
-                    Delimiter::Brace => ("{", "}"),
-                    Delimiter::None => ("", ""),
-                };
-                out.push_str(open);
-                out.push_str(&render(g.stream()));
-                out.push_str(close);
-            }
-            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
-            other => out.push_str(&other.to_string()),
-        }
-    }
-    out
-}
-
-/// Prints the tree with its combinators: `Or(A, And(B, Not(C)))`.
-impl fmt::Display for PermExpr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PermExpr::Leaf(leaf) => f.write_str(&leaf.tokens.to_string().replace(' ', "")),
-            PermExpr::Not(a) => write!(f, "Not({a})"),
-            PermExpr::And(a, b) => write!(f, "And({a}, {b})"),
-            PermExpr::Or(a, b) => write!(f, "Or({a}, {b})"),
-        }
-    }
-}
-
-/// One permission of an expression, emitted verbatim with the user's spans.
-#[derive(Clone)]
-pub(crate) struct Leaf {
-    /// The path and optional argument list: `HasScope("write")`.
-    pub(crate) tokens: TokenStream,
-    /// The span compile-time checks of this leaf carry (its last path segment).
-    pub(crate) span: Span,
-}
+use crate::attr::{
+    self, parse_permission_recovering, parse_scheme_list, Attrs, Errors, PermExpr, SchemeRef,
+    ThrottleSpec,
+};
 
 /// Which schemes an operation tries.
 pub(crate) enum Chain<'a> {
@@ -208,6 +21,8 @@ pub(crate) enum Chain<'a> {
     Default,
     /// The declared schemes, in order.
     Schemes(&'a [SchemeRef]),
+    /// One type that is a named chain (`chain!`) or a custom scheme: `#[authenticated(Api)]`.
+    Named(&'a Path),
 }
 
 /// What a guarded operation requires.
@@ -218,7 +33,7 @@ pub(crate) struct Policy<'a> {
     /// `AllowAny` for an open chain).
     pub(crate) permission: Option<&'a PermExpr>,
     /// `#[throttle(...)]` rules.
-    pub(crate) throttles: &'a [attr::ThrottleSpec],
+    pub(crate) throttles: &'a [ThrottleSpec],
 }
 
 /// A method of the `#[secured]` impl that carries `#[oai]` or one of our attributes.
@@ -236,30 +51,39 @@ pub(crate) struct Operation {
     pub(crate) route: Option<attr::Route>,
     /// Our attributes, parsed.
     pub(crate) attrs: Attrs,
+    /// The names its parameters bind (`id` of `id: Path<u32>` or of `Path(id): Path<u32>`).
+    pub(crate) params: Vec<Ident>,
 }
 
 impl Operation {
-    /// The guard this operation needs; `None` for an unthrottled `#[public]`, no
-    /// declaration, or an invalid permission expression.
-    pub(crate) fn policy(&self) -> Option<Policy<'_>> {
-        let throttles = self
-            .attrs
+    /// The guard this operation needs, its own declarations over the impl's
+    /// `defaults`; `None` for an unthrottled `#[public]`, no declaration, or an invalid
+    /// permission expression.
+    pub(crate) fn policy<'a>(&'a self, defaults: &'a Attrs) -> Option<Policy<'a>> {
+        let own = &self.attrs;
+        let throttles = own
             .throttle
             .as_ref()
+            .or(defaults.throttle.as_ref())
             .map_or(&[][..], |t| t.specs.as_slice());
-        if self.attrs.public.is_some() {
+        if own.public.is_some() {
             return (!throttles.is_empty()).then_some(Policy {
                 chain: Chain::Open,
                 permission: None,
                 throttles,
             });
         }
-        let permission = match &self.attrs.permission {
+        let permission = match own.permission.as_ref().or(defaults.permission.as_ref()) {
             Some(attr) => Some(attr.expr.as_ref()?),
             None => None,
         };
-        let chain = match &self.attrs.authenticated {
-            Some(auth) => match &auth.schemes {
+        let chain = match own
+            .authenticated
+            .as_ref()
+            .or(defaults.authenticated.as_ref())
+        {
+            Some(auth) => match auth.schemes.as_deref() {
+                Some([SchemeRef::Custom(path)]) => Chain::Named(path),
                 Some(schemes) => Chain::Schemes(schemes),
                 None => Chain::Default,
             },
@@ -278,6 +102,10 @@ impl Operation {
 pub(crate) struct SecuredImpl {
     /// The impl as it will be re-emitted (before guards are inserted).
     pub(crate) item: ItemImpl,
+    /// `#[secured(...)]`: what operations without their own declarations inherit.
+    pub(crate) defaults: Attrs,
+    /// Whether `#[secured(...)]` had errors (already reported).
+    pub(crate) defaults_failed: bool,
     /// Its methods that are operations or carry our attributes.
     pub(crate) operations: Vec<Operation>,
     /// `#[OpenApi(prefix_path = "...")]`, when it is a literal.
@@ -286,7 +114,7 @@ pub(crate) struct SecuredImpl {
 
 impl SecuredImpl {
     /// Reads and neutralises our attributes on every method; syntax errors go to `errors`.
-    pub(crate) fn from_syn(mut item: ItemImpl, errors: &mut Errors) -> Self {
+    pub(crate) fn from_syn(mut item: ItemImpl, defaults: Attrs, errors: &mut Errors) -> Self {
         let mut operations = Vec::new();
         for (index, impl_item) in item.items.iter_mut().enumerate() {
             let ImplItem::Fn(method) = impl_item else {
@@ -305,6 +133,7 @@ impl SecuredImpl {
                     has_oai,
                     route,
                     attrs,
+                    params: param_names(&method.sig),
                 });
             }
         }
@@ -320,8 +149,138 @@ impl SecuredImpl {
             .and_then(attr::prefix_path);
         SecuredImpl {
             item,
+            defaults,
+            defaults_failed: false,
             operations,
             prefix,
         }
+    }
+}
+
+/// The names bound by a signature's typed parameters, in order.
+fn param_names(sig: &Signature) -> Vec<Ident> {
+    let mut names = Vec::new();
+    for input in &sig.inputs {
+        if let FnArg::Typed(typed) = input {
+            bound_names(&typed.pat, &mut names);
+        }
+    }
+    names
+}
+
+fn bound_names(pat: &Pat, names: &mut Vec<Ident>) {
+    match pat {
+        Pat::Ident(p) => {
+            names.push(p.ident.clone());
+            if let Some((_, sub)) = &p.subpat {
+                bound_names(sub, names);
+            }
+        }
+        Pat::Tuple(p) => p.elems.iter().for_each(|e| bound_names(e, names)),
+        Pat::TupleStruct(p) => p.elems.iter().for_each(|e| bound_names(e, names)),
+        Pat::Struct(p) => p.fields.iter().for_each(|f| bound_names(&f.pat, names)),
+        Pat::Slice(p) => p.elems.iter().for_each(|e| bound_names(e, names)),
+        Pat::Reference(p) => bound_names(&p.pat, names),
+        Pat::Paren(p) => bound_names(&p.pat, names),
+        Pat::Type(p) => bound_names(&p.pat, names),
+        _ => {}
+    }
+}
+
+/// `#[doc = ".."] pub Name = <body>`: one declaration of `chain!` or `permissions!`.
+pub(crate) struct Decl<T> {
+    /// Its outer attributes (doc comments), given to the type.
+    pub(crate) attrs: Vec<Attribute>,
+    /// The type's visibility.
+    pub(crate) vis: Visibility,
+    /// The type's name.
+    pub(crate) ident: Ident,
+    /// What it names; `None` when the body has errors (they are in `errors`).
+    pub(crate) body: Option<T>,
+}
+
+/// A named chain: `pub Api = jwt, session, oauth2(scope = "read")`.
+pub(crate) type ChainDecl = Decl<Vec<SchemeRef>>;
+
+/// A named permission: `pub ArticleAccess = IsAuthenticatedOrReadOnly & !IsScoped`.
+pub(crate) type PermissionDecl = Decl<PermExpr>;
+
+/// Parses `;`-separated declarations, each body read by `body` from its tokens.
+fn declarations<T>(
+    input: TokenStream,
+    errors: &mut Errors,
+    usage: &str,
+    mut body: impl FnMut(TokenStream, &mut Errors) -> Option<T>,
+) -> Vec<Decl<T>> {
+    let parser = |stream: ParseStream| {
+        let mut out = Vec::new();
+        while !stream.is_empty() {
+            let attrs = stream.call(Attribute::parse_outer)?;
+            let vis: Visibility = stream.parse()?;
+            let ident: Ident = stream.parse()?;
+            stream.parse::<Token![=]>()?;
+            let mut tokens = TokenStream::new();
+            while !stream.is_empty() && !stream.peek(Token![;]) {
+                let tree: proc_macro2::TokenTree = stream.parse()?;
+                tokens.extend([tree]);
+            }
+            if !stream.is_empty() {
+                stream.parse::<Token![;]>()?;
+            }
+            out.push((attrs, vis, ident, tokens));
+        }
+        Ok(out)
+    };
+    let parsed = match parser.parse2(input) {
+        Ok(parsed) if !parsed.is_empty() => parsed,
+        Ok(_) => {
+            errors.push(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                format!("nothing declared; {usage}"),
+            ));
+            return Vec::new();
+        }
+        Err(e) => {
+            errors.push(syn::Error::new(e.span(), format!("{e}; {usage}")));
+            return Vec::new();
+        }
+    };
+    parsed
+        .into_iter()
+        .map(|(attrs, vis, ident, tokens)| {
+            let body = if tokens.is_empty() {
+                errors.spanned(&ident, format!("`{ident}` names nothing; {usage}"));
+                None
+            } else {
+                body(tokens, errors)
+            };
+            Decl {
+                attrs,
+                vis,
+                ident,
+                body,
+            }
+        })
+        .collect()
+}
+
+impl ChainDecl {
+    const USAGE: &'static str = "write `chain!(pub Api = jwt, session, oauth2(scope = \"read\"));`";
+
+    /// Parses the input of `chain!`.
+    pub(crate) fn parse_all(input: TokenStream, errors: &mut Errors) -> Vec<Self> {
+        declarations(input, errors, Self::USAGE, parse_scheme_list)
+    }
+}
+
+impl PermissionDecl {
+    const USAGE: &'static str =
+        "write `permissions!(pub ArticleAccess = IsAuthenticatedOrReadOnly & !IsScoped);`";
+
+    /// Parses the input of `permissions!`.
+    pub(crate) fn parse_all(input: TokenStream, errors: &mut Errors) -> Vec<Self> {
+        declarations(input, errors, Self::USAGE, |tokens, errors| {
+            parse_permission_recovering(tokens, errors).0
+        })
     }
 }

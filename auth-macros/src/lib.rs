@@ -1,5 +1,5 @@
 //! The `#[secured]` / `#[authenticated]` / `#[permission]` / `#[public]` DSL of
-//! `auth-runtime`. Use the macros through `auth_runtime`, which re-exports them and
+//! `auth-runtime`, with its named chains (`chain!`) and permissions (`permissions!`). Use the macros through `auth_runtime`, which re-exports them and
 //! provides every path the generated code names.
 //!
 //! Set `AUTH_MACROS_DEBUG=1` to print each `#[secured]` expansion to stderr.
@@ -19,8 +19,15 @@ use proc_macro::TokenStream;
 /// operation a hidden first parameter that runs its authentication chain and
 /// permissions before anything else is extracted and documents its `security`.
 ///
+/// Only the order of `#[secured]` and `#[OpenApi]` matters. The method attributes
+/// (`#[authenticated]`, `#[permission]`, `#[public]`, `#[throttle]`,
+/// `#[object_permission]`) may come in any order, above or below `#[oai]`: `#[secured]`
+/// reads them all before `#[OpenApi]` runs.
+///
 /// An operation (a method with `#[oai(...)]`) that declares none of the three is a
-/// compile error: access is denied by default.
+/// compile error: access is denied by default, unless the impl gives a default that
+/// every operation without its own declarations inherits (each part separately):
+/// `#[secured(authenticated(Api), permission(IsAuthenticated), throttle(user = "100/minute"))]`.
 ///
 /// ```ignore
 /// use auth_runtime::{authenticated, permission, public, secured, IsAdmin, Principal};
@@ -48,6 +55,39 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn secured(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::secured(args.into(), input.into()).into()
+}
+
+/// Names an authentication chain, declared once and used as `#[authenticated(Api)]`
+/// (alone in the list) or as an impl's default:
+///
+/// ```ignore
+/// auth_runtime::chain! {
+///     /// What the public API accepts.
+///     pub Api = jwt, session, oauth2(scope = "read"), token;
+/// }
+/// ```
+///
+/// The schemes and their arguments are those of `#[authenticated(...)]`, checked the
+/// same way; several declarations are separated by `;`.
+#[proc_macro]
+pub fn chain(input: TokenStream) -> TokenStream {
+    expand::chain(input.into()).into()
+}
+
+/// Names a permission expression, declared once and used as a permission:
+/// `#[permission(ArticleAccess)]`, `#[permission(ArticleAccess & IsAdmin)]`.
+///
+/// ```ignore
+/// auth_runtime::permissions! {
+///     pub ArticleAccess = IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope);
+/// }
+/// ```
+///
+/// The expression is that of `#[permission(...)]`, checked the same way; the type
+/// judges objects as it judges the request.
+#[proc_macro]
+pub fn permissions(input: TokenStream) -> TokenStream {
+    expand::permissions(input.into()).into()
 }
 
 /// The authentication schemes of an operation, tried in order:
@@ -79,7 +119,7 @@ pub fn permission(args: TokenStream, input: TokenStream) -> TokenStream {
 /// async call returning `Result<T, E>`, `E: Into<poem::Error>`) runs; an error is the
 /// response (e.g. 404). The permission expression, over `ObjectPermission<T>` types,
 /// then judges the object (403 with its message when it refuses), and the handler's
-/// body runs with the object bound to the given name.
+/// body runs with the object bound to the given name (a new one: not a parameter's).
 ///
 /// Read by `#[secured]`; on its own it is an error.
 #[proc_macro_attribute]

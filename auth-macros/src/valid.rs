@@ -1,12 +1,13 @@
 //! Checks that need more than one node: attribute order on the impl, attributes that
-//! contradict each other, operations without a policy, repeated schemes.
+//! contradict each other, operations without a policy, repeated schemes, the names of
+//! loaded objects against the parameters, and the scheme lists of named chains.
 
 use quote::quote;
-use syn::{Error, ItemImpl};
+use syn::{Error, Ident, ItemImpl};
 
 use crate::{
-    ast::{Operation, SchemeRef, SecuredImpl},
-    attr::Errors,
+    ast::{ChainDecl, Operation, SecuredImpl},
+    attr::{Attrs, Errors, SchemeRef},
 };
 
 /// `#[OpenApi]` must still be on the impl, i.e. below `#[secured]`.
@@ -30,12 +31,39 @@ pub(crate) fn check_order(item: &ItemImpl) -> syn::Result<()> {
 
 /// Checks every operation of the impl.
 pub(crate) fn check(secured: &SecuredImpl, errors: &mut Errors) {
+    if let Some(schemes) = declared_schemes(&secured.defaults) {
+        check_schemes(schemes, errors);
+    }
     for op in &secured.operations {
-        check_operation(op, errors);
+        check_operation(op, &secured.defaults, secured.defaults_failed, errors);
     }
 }
 
-fn check_operation(op: &Operation, errors: &mut Errors) {
+/// Checks the scheme list of each `chain!` declaration.
+pub(crate) fn check_chains(decls: &[ChainDecl], errors: &mut Errors) {
+    for decl in decls {
+        match decl.body.as_deref() {
+            Some([]) => errors.spanned(
+                &decl.ident,
+                format_args!(
+                    "`{}` lists no scheme; list at least one, e.g. `jwt, session`",
+                    decl.ident
+                ),
+            ),
+            Some(schemes) => check_schemes(schemes, errors),
+            None => {}
+        }
+    }
+}
+
+fn declared_schemes(attrs: &Attrs) -> Option<&[SchemeRef]> {
+    attrs
+        .authenticated
+        .as_ref()
+        .and_then(|a| a.schemes.as_deref())
+}
+
+fn check_operation(op: &Operation, defaults: &Attrs, defaults_failed: bool, errors: &mut Errors) {
     let name = &op.ident;
     let attrs = &op.attrs;
 
@@ -90,21 +118,53 @@ fn check_operation(op: &Operation, errors: &mut Errors) {
                 ),
             );
         }
-    } else if attrs.authenticated.is_none() && attrs.permission.is_none() {
+    } else if !defaults_failed
+        && attrs.authenticated.is_none()
+        && attrs.permission.is_none()
+        && defaults.authenticated.is_none()
+        && defaults.permission.is_none()
+    {
         errors.spanned(
             name,
             format_args!(
-                "operation `{name}` declares no policy; add `#[authenticated(...)]` and/or `#[permission(...)]`, or `#[public]` if it is meant to be open"
+                "operation `{name}` declares no policy; add `#[authenticated(...)]` and/or `#[permission(...)]`, or `#[public]` if it is meant to be open, or give the impl a default with `#[secured(authenticated(...), permission(...))]`"
             ),
         );
     }
 
-    let schemes = attrs
-        .authenticated
-        .as_ref()
-        .and_then(|a| a.schemes.as_deref())
-        .unwrap_or_default();
-    check_schemes(schemes, errors);
+    check_schemes(declared_schemes(attrs).unwrap_or_default(), errors);
+    check_object_names(op, errors);
+}
+
+/// The name of each loaded object is new in the body: it neither hides a parameter
+/// (which its loader may still need) nor another object.
+fn check_object_names(op: &Operation, errors: &mut Errors) {
+    let method = &op.ident;
+    let mut seen: Vec<&Ident> = Vec::new();
+    for name in op
+        .attrs
+        .objects
+        .iter()
+        .filter_map(|rule| rule.name.as_ref())
+    {
+        if op.params.iter().any(|param| param == name) {
+            errors.spanned(
+                name,
+                format_args!(
+                    "the loaded object `{name}` would hide the parameter `{name}` of `{method}`; give the object another name"
+                ),
+            );
+        } else if seen.contains(&name) {
+            errors.spanned(
+                name,
+                format_args!(
+                    "`{name}` already names an object loaded for `{method}`; give each `#[object_permission]` its own name"
+                ),
+            );
+        } else {
+            seen.push(name);
+        }
+    }
 }
 
 fn check_schemes(schemes: &[SchemeRef], errors: &mut Errors) {
@@ -162,10 +222,7 @@ fn check_scope_list(lit: &syn::LitStr, value: &str, errors: &mut Errors) {
         );
         return;
     }
-    if let Some(bad) = value.split_whitespace().find(|s| {
-        !s.bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-    }) {
+    if let Some(bad) = auth_grammar::scope::malformed(value) {
         errors.spanned(
             lit,
             format_args!(

@@ -25,6 +25,10 @@ fn ui() {
         "malformed-rate",
         "permission-arity",
         "object-permission",
+        "named-chain",
+        "named-permission",
+        "impl-defaults",
+        "has-perm",
     ] {
         t.compile_fail(format!("tests/ui/{topic}/*.rs"));
     }

@@ -47,6 +47,43 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Why a requested lifetime was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LifetimeError {
+    /// Zero seconds.
+    #[error("Ensure this value is greater than or equal to 1.")]
+    Zero,
+    /// Longer than `token.lifetime`.
+    #[error("Ensure this value is less than or equal to {0}.")]
+    TooLong(u64),
+}
+
+/// The lifetime of a token about to be issued: `requested`, which may not exceed
+/// `token.lifetime` (the maximum, when set), or that maximum when none is requested.
+/// So no token, however it is created, outlives the configured lifetime.
+///
+/// ```
+/// use auth_runtime::{api_token::{lifetime, LifetimeError}, settings::TokenSettings};
+/// let mut s = TokenSettings::default();
+/// assert_eq!(lifetime(&s, None), Ok(None)); // no maximum: DRF's tokens never expire
+/// s.lifetime = Some(60);
+/// assert_eq!(lifetime(&s, None), Ok(Some(60)));
+/// assert_eq!(lifetime(&s, Some(30)), Ok(Some(30)));
+/// assert_eq!(lifetime(&s, Some(999_999)), Err(LifetimeError::TooLong(60)));
+/// assert_eq!(lifetime(&s, Some(0)), Err(LifetimeError::Zero));
+/// ```
+pub fn lifetime(
+    settings: &crate::settings::TokenSettings,
+    requested: Option<u64>,
+) -> Result<Option<u64>, LifetimeError> {
+    match (requested, settings.lifetime) {
+        (Some(0), _) => Err(LifetimeError::Zero),
+        (Some(n), Some(max)) if n > max => Err(LifetimeError::TooLong(max)),
+        (Some(n), _) => Ok(Some(n)),
+        (None, max) => Ok(max),
+    }
+}
+
 fn expiry(lifetime: Option<u64>) -> Option<i64> {
     lifetime.map(|s| now().saturating_add(i64::try_from(s).unwrap_or(i64::MAX)))
 }

@@ -62,7 +62,7 @@ pub enum Outcome {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an authentication scheme",
     label = "not an `Authenticator`",
-    note = "implement `auth_runtime::Authenticator` for `{Self}` to use it in `#[authenticated(...)]`"
+    note = "implement `auth_runtime::Authenticator` for `{Self}` to use it in `#[authenticated(...)]`; a named chain (`chain!`) goes alone: `#[authenticated({Self})]`"
 )]
 pub trait Authenticator: Send + Sync + 'static {
     /// The scheme's name in the OpenAPI document (`components.securitySchemes`), in

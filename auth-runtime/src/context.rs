@@ -1,18 +1,14 @@
-//! The shared state every scheme needs (settings, store, keys, hasher) and the
-//! middleware that hands it to each request.
+//! The shared state every scheme needs: settings, store, keys, hasher, throttles.
 
 use std::sync::Arc;
 
-use poem::{Endpoint, FromRequest, IntoResponse, Middleware, Request, RequestBody, Response};
-use sha2::{Digest, Sha512};
-
 use crate::{
-    error::AuthError,
     jwt::{ClaimsHook, JwtService},
+    operation::{Operation, SecuredApi},
     password::{HashError, PasswordHasher},
-    principal::PrincipalSlot,
-    settings::{Settings, SettingsError},
-    store::{Store, StoreError},
+    server_key::ServerKey,
+    settings::{Backend as ThrottleBackend, CacheInvalidation, Settings, SettingsError},
+    store::{Announce, Backend, Store, StoreError},
     throttle::Throttler,
 };
 
@@ -31,6 +27,9 @@ pub enum ContextError {
     /// The throttle backend could not be set up.
     #[error(transparent)]
     Throttle(#[from] crate::throttle::ThrottleError),
+    /// There is no usable server secret.
+    #[error(transparent)]
+    ServerKey(#[from] crate::server_key::ServerKeyError),
 }
 
 struct Inner {
@@ -41,6 +40,7 @@ struct Inner {
     throttler: Throttler,
     cookie_key: cookie::Key,
     csrf_key: [u8; 64],
+    operations: Vec<&'static Operation>,
 }
 
 /// Settings, store, password hasher and keys, shared by every request. Cheap to clone.
@@ -52,7 +52,7 @@ struct Inner {
 /// let store = Store::connect(&format!("sqlite://{}/a.sqlite3", dir.path().display())).await.unwrap();
 /// store.migrate().await.unwrap();
 /// let ctx = AuthContext::new(Settings::default(), store).await.unwrap();
-/// assert_eq!(ctx.settings().jwt.algorithm, "HS256");
+/// assert_eq!(ctx.settings().jwt.access_token_lifetime, 300);
 /// # });
 /// ```
 #[derive(Clone)]
@@ -87,14 +87,45 @@ pub struct AuthContextBuilder {
     settings: Settings,
     store: Store,
     claims_hook: Option<ClaimsHook>,
+    operations: Vec<&'static Operation>,
+    permissions: Vec<(&'static str, &'static str)>,
 }
 
 impl AuthContextBuilder {
+    /// Serves the operations of `A` (a `#[secured]` API, or a tuple of them as
+    /// `OpenApiService::new` takes): [`build`](Self::build) checks that the settings
+    /// agree with what they declare (see [`operation::check`](crate::operation::check)),
+    /// and [`AuthContext::operations`] lists them.
+    pub fn api<A: SecuredApi>(mut self) -> Self {
+        self.operations.extend(A::operations());
+        self
+    }
+
+    /// Declares the application's named permissions, each with a description:
+    /// `HasPerm("articles.publish")` may name only these ([`build`](Self::build)
+    /// refuses an operation that names another), and grants can only give these. They
+    /// are written to the database at start-up.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let store = auth_runtime::Store::connect("sqlite::memory:").await.unwrap();
+    /// # store.migrate().await.unwrap();
+    /// let ctx = auth_runtime::AuthContext::builder(Default::default(), store)
+    ///     .permissions(&[("articles.publish", "Publish an article")])
+    ///     .build().await.unwrap();
+    /// assert!(ctx.store().permissions().await.unwrap().contains_key("articles.publish"));
+    /// # });
+    /// ```
+    pub fn permissions(mut self, names: &[(&'static str, &'static str)]) -> Self {
+        self.permissions.extend_from_slice(names);
+        self
+    }
+
     /// Adds claims of your own to every JWT issued for a user (reserved claims such as
     /// `exp` or `user_id` cannot be replaced). Refreshed tokens keep them.
     pub fn jwt_claims(
         mut self,
-        hook: impl Fn(&crate::User, &mut serde_json::Map<String, serde_json::Value>)
+        hook: impl Fn(&crate::principal::User, &mut serde_json::Map<String, serde_json::Value>)
             + Send
             + Sync
             + 'static,
@@ -103,43 +134,54 @@ impl AuthContextBuilder {
         self
     }
 
-    /// Validates the settings, loads keys and builds the context. Without a
-    /// configured `secret_key`, the one kept in the store is used (generated on first
-    /// use), so instances sharing a database agree.
+    /// Validates the settings (against the operations of [`api`](Self::api) too),
+    /// loads keys and builds the context. The server secret
+    /// comes from settings or a key file, never from the database (see
+    /// [`crate::server_key`]); where it came from is logged.
     pub async fn build(self) -> Result<AuthContext, ContextError> {
         let Self {
             settings,
             store,
             claims_hook,
+            operations,
+            permissions,
         } = self;
         settings.validate()?;
+        crate::operation::check(&operations, &settings)?;
+        if let Some(bad) = permissions
+            .iter()
+            .find(|(name, _)| !auth_grammar::permission::is_name(name))
+        {
+            return Err(SettingsError::new(format!(
+                "permission `{}`: {}",
+                bad.0,
+                auth_grammar::permission::EXPECTED
+            ))
+            .into());
+        }
+        crate::operation::check_permissions(&operations, &permissions)?;
+        store.declare_permissions(&permissions).await?;
         let store = store.with_credential_cache(std::time::Duration::from_secs(
             settings.credential_cache_ttl,
         ));
-        let secret = match &settings.secret_key {
-            Some(k) => k.clone(),
-            None => {
-                store
-                    .secret_or_insert("secret_key", || crate::secret::random_urlsafe(48))
-                    .await?
-            }
+        let store = match announce_via(&settings, &store)? {
+            Some(via) => store.announce_revocations(&via).await?,
+            None => store,
         };
+        let key = ServerKey::resolve(&settings, &store)?;
+        key.announce();
+        announce(&settings);
         // Independent keys per purpose, derived from the one secret.
-        let derive = |purpose: &[u8]| {
-            Sha512::new()
-                .chain_update(purpose)
-                .chain_update(secret.as_bytes())
-                .finalize()
-        };
-        let cookie_key = cookie::Key::from(&derive(b"auth-runtime.cookie")[..]);
-        let csrf_key: [u8; 64] = derive(b"auth-runtime.csrf").into();
-        let jwt_secret: String = derive(b"auth-runtime.jwt")
+        let cookie_key = cookie::Key::from(&key.derive(b"auth-runtime.cookie")[..]);
+        let csrf_key = key.derive(b"auth-runtime.csrf");
+        let jwt_secret: String = key
+            .derive(b"auth-runtime.jwt")
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
         let jwt = JwtService::new(&settings.jwt, &jwt_secret, claims_hook)?;
         let hasher = PasswordHasher::new(&settings.password)?;
-        let throttler = Throttler::new(&settings.throttle).await?;
+        let throttler = Throttler::new(&settings.throttle, hasher.max_concurrent()).await?;
         Ok(AuthContext(Arc::new(Inner {
             settings,
             store,
@@ -148,7 +190,50 @@ impl AuthContextBuilder {
             throttler,
             cookie_key,
             csrf_key,
+            operations,
         })))
+    }
+}
+
+/// The channel `cache_invalidation` chooses for this store, if any.
+fn announce_via(settings: &Settings, store: &Store) -> Result<Option<Announce>, SettingsError> {
+    let redis = || Announce::Redis {
+        url: settings.throttle.redis_url.clone(),
+        channel: format!("{}:revocations", settings.throttle.redis_prefix),
+    };
+    let postgres = store.backend() == Backend::Postgres;
+    Ok(match settings.cache_invalidation {
+        CacheInvalidation::Off => None,
+        CacheInvalidation::Postgres if postgres => Some(Announce::Postgres),
+        CacheInvalidation::Postgres => {
+            return Err(SettingsError::new(
+                "cache_invalidation = \"postgres\" needs a PostgreSQL database",
+            ))
+        }
+        CacheInvalidation::Redis => Some(redis()),
+        CacheInvalidation::Auto if postgres => Some(Announce::Postgres),
+        CacheInvalidation::Auto => {
+            (settings.throttle.backend == ThrottleBackend::Redis).then(redis)
+        }
+    })
+}
+
+/// Says at start what depends on the deployment rather than on the code.
+fn announce(settings: &Settings) {
+    use crate::settings::CookieSecure;
+    match settings.session.cookie_secure {
+        CookieSecure::Auto => tracing::info!(
+            "session cookies: Secure when the request came over HTTPS (session.cookie_secure = auto; X-Forwarded-Proto is believed only with throttle.num_proxies set)"
+        ),
+        CookieSecure::Always => tracing::info!("session cookies: always Secure"),
+        CookieSecure::Never => tracing::warn!(
+            "session cookies: never Secure (session.cookie_secure = false): for plain-HTTP development only"
+        ),
+    }
+    if settings.oauth2.issuer.is_none() {
+        tracing::info!(
+            "oauth2.issuer is not set: the authorization server metadata, where served, takes its issuer from the request's Host header; set it in production"
+        );
     }
 }
 
@@ -158,13 +243,43 @@ impl AuthContext {
         Self::builder(settings, store).build().await
     }
 
+    /// Opens the database at `database_url` (`sqlite://FILE`, created if missing, or
+    /// `postgres://...`), applies the framework's migrations, and builds the context
+    /// for the operations of `A` (see [`AuthContextBuilder::api`]): the whole set-up
+    /// of an application that needs no extras.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use auth_runtime::{views::JwtViews, AuthContext, Settings};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let url = format!("sqlite://{}/app.sqlite3", dir.path().display());
+    /// let ctx = AuthContext::connect::<JwtViews>(&url, Settings::default()).await.unwrap();
+    /// assert_eq!(ctx.operations().len(), 4);
+    /// # });
+    /// ```
+    pub async fn connect<A: SecuredApi>(
+        database_url: &str,
+        settings: Settings,
+    ) -> Result<Self, ContextError> {
+        let store = Store::connect(database_url).await?;
+        store.migrate().await?;
+        Self::builder(settings, store).api::<A>().build().await
+    }
+
     /// A builder, for a context with extras such as custom JWT claims.
     pub fn builder(settings: Settings, store: Store) -> AuthContextBuilder {
         AuthContextBuilder {
             settings,
             store,
             claims_hook: None,
+            operations: Vec::new(),
+            permissions: Vec::new(),
         }
+    }
+
+    /// The operations registered with [`AuthContextBuilder::api`].
+    pub fn operations(&self) -> &[&'static Operation] {
+        &self.0.operations
     }
 
     /// The settings.
@@ -198,119 +313,5 @@ impl AuthContext {
 
     pub(crate) fn csrf_key(&self) -> &[u8; 64] {
         &self.0.csrf_key
-    }
-
-    /// Django's `authenticate(username=..., password=...)`: the active user with these
-    /// credentials, or `None`. An unknown or inactive username costs one argon2
-    /// verification too, so timing does not tell which accounts exist.
-    ///
-    /// Brute-force protection: while the username or the request's client address has
-    /// too many recent failures (`throttle.login_failures_per_*`), every attempt is
-    /// refused with 429, the right password included; each failure is counted.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// # let store = auth_runtime::Store::connect(&format!("sqlite://{}/a.db", dir.path().display())).await.unwrap();
-    /// # store.migrate().await.unwrap();
-    /// # let ctx = auth_runtime::AuthContext::new(auth_runtime::Settings::default(), store).await.unwrap();
-    /// let hash = ctx.hasher().hash("s3cret-pass").await.unwrap();
-    /// ctx.store().create_user(auth_runtime::store::NewUser { username: "ann", email: "",
-    ///     password_hash: &hash, is_staff: false, is_superuser: false }).await.unwrap();
-    /// let req = poem::Request::default();
-    /// assert!(ctx.check_credentials(&req, "ann", "s3cret-pass").await.unwrap().is_some());
-    /// assert!(ctx.check_credentials(&req, "ann", "wrong").await.unwrap().is_none());
-    /// assert!(ctx.check_credentials(&req, "bob", "s3cret-pass").await.unwrap().is_none());
-    /// # });
-    /// ```
-    pub async fn check_credentials(
-        &self,
-        req: &poem::Request,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<crate::User>, AuthError> {
-        let throttler = self.throttler();
-        let address = throttler.client_address(req);
-        throttler.check_login(username, &address).await?;
-        let record = self.store().user_by_username(username).await?;
-        let hash = record
-            .as_ref()
-            .filter(|r| r.user.is_active)
-            .map(|r| r.password_hash.as_str());
-        if !self.hasher().verify(password, hash).await {
-            throttler.record_login_failure(username, &address).await?;
-            return Ok(None);
-        }
-        Ok(record.map(|r| r.user))
-    }
-
-    /// The middleware that makes this context available to every request.
-    pub fn layer(&self) -> AuthLayer {
-        AuthLayer::new(self.clone())
-    }
-}
-
-/// What [`AuthLayer`] stores in each request: the context and the slot the chain
-/// writes the principal into.
-#[derive(Clone)]
-pub(crate) struct RequestAuth {
-    pub(crate) ctx: AuthContext,
-    pub(crate) slot: PrincipalSlot,
-}
-
-/// Middleware that gives every request the [`AuthContext`]. Secured operations fail
-/// closed (500, logged) without it.
-///
-/// ```no_run
-/// # async fn demo(ctx: auth_runtime::AuthContext) {
-/// use poem::{EndpointExt, Route};
-/// let app = Route::new().with(ctx.layer());
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct AuthLayer(AuthContext);
-
-impl AuthLayer {
-    /// Wraps a context.
-    pub fn new(ctx: AuthContext) -> Self {
-        Self(ctx)
-    }
-}
-
-impl<E: Endpoint> Middleware<E> for AuthLayer {
-    type Output = AuthEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        AuthEndpoint {
-            inner: ep,
-            ctx: self.0.clone(),
-        }
-    }
-}
-
-/// The endpoint [`AuthLayer`] produces.
-pub struct AuthEndpoint<E> {
-    inner: E,
-    ctx: AuthContext,
-}
-
-impl<E: Endpoint> Endpoint for AuthEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
-        req.extensions_mut().insert(RequestAuth {
-            ctx: self.ctx.clone(),
-            slot: PrincipalSlot::default(),
-        });
-        self.inner.call(req).await.map(IntoResponse::into_response)
-    }
-}
-
-impl<'a> FromRequest<'a> for AuthContext {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        req.extensions()
-            .get::<RequestAuth>()
-            .map(|s| s.ctx.clone())
-            .ok_or_else(|| AuthError::Misconfigured("AuthLayer is missing from the route").into())
     }
 }

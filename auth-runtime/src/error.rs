@@ -20,6 +20,9 @@ pub struct SchemeChallenge {
     full: String,
 }
 
+/// The challenge a 401 carries when the endpoint declared no scheme of its own.
+pub const DEFAULT_CHALLENGE: &str = "Bearer realm=\"api\"";
+
 /// DRF's `NotAuthenticated` detail.
 pub const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
 /// DRF's `AuthenticationFailed` detail.
@@ -40,6 +43,8 @@ pub const PERMISSION_DENIED: &str = "You do not have permission to perform this 
 pub struct Denial {
     message: Cow<'static, str>,
     code: Cow<'static, str>,
+    denied_by: Option<Cow<'static, str>>,
+    missing_scopes: Vec<&'static str>,
 }
 
 impl Denial {
@@ -48,7 +53,52 @@ impl Denial {
         Self {
             message: message.into(),
             code: Cow::Borrowed("permission_denied"),
+            denied_by: None,
+            missing_scopes: Vec::new(),
         }
+    }
+
+    /// Names the clause of the permission expression that refused
+    /// (`HasPerm("articles.publish")`, `!IsScoped`), unless one is named already: the
+    /// innermost clause is the most telling. `#[secured]` names every clause it
+    /// generates; the 403 body carries it as `denied_by`.
+    ///
+    /// ```
+    /// let d = auth_runtime::Denial::default().denied_by("IsAdmin").denied_by("Staff");
+    /// assert_eq!(d.clause(), Some("IsAdmin"));
+    /// ```
+    pub fn denied_by(mut self, clause: impl Into<Cow<'static, str>>) -> Self {
+        self.denied_by.get_or_insert_with(|| clause.into());
+        self
+    }
+
+    /// The clause that refused, if named.
+    pub fn clause(&self) -> Option<&str> {
+        self.denied_by.as_deref()
+    }
+
+    /// Adds OAuth2 scopes whose absence refused the request (the 403 body's
+    /// `missing_scopes`).
+    ///
+    /// ```
+    /// let d = auth_runtime::Denial::default().missing_scope("write");
+    /// assert_eq!(d.missing_scopes(), ["write"]);
+    /// ```
+    pub fn missing_scope(mut self, scope: &'static str) -> Self {
+        if !self.missing_scopes.contains(&scope) {
+            self.missing_scopes.push(scope);
+        }
+        self
+    }
+
+    /// The scopes whose absence refused the request.
+    pub fn missing_scopes(&self) -> &[&'static str] {
+        &self.missing_scopes
+    }
+
+    /// Whether it says more than DRF's generic refusal.
+    pub(crate) fn has_own_message(&self) -> bool {
+        self.message != PERMISSION_DENIED || self.code != "permission_denied"
     }
 
     /// Replaces the machine-readable code.
@@ -164,7 +214,7 @@ impl AuthError {
     /// 429 for a caller who must wait `wait` (rounded up to whole seconds).
     pub fn throttled(wait: std::time::Duration) -> Self {
         Self::Throttled {
-            wait_secs: crate::throttle::retry_after_secs(wait),
+            wait_secs: retry_after_secs(wait),
         }
     }
 
@@ -200,7 +250,14 @@ impl AuthError {
         self
     }
 
-    fn code(&self) -> &str {
+    /// The machine-readable code of the body (`not_authenticated`,
+    /// `permission_denied`, `throttled`, ...).
+    ///
+    /// ```
+    /// let e = auth_runtime::AuthError::throttled(std::time::Duration::from_secs(3));
+    /// assert_eq!(e.code(), "throttled");
+    /// ```
+    pub fn code(&self) -> &str {
         match self {
             Self::NotAuthenticated { .. } => "not_authenticated",
             Self::AuthenticationFailed { code, .. } => code,
@@ -232,28 +289,15 @@ impl AuthError {
         if let (Self::InsufficientScope { required, .. }, Value::Object(map)) = (self, &mut body) {
             map.insert("required_scopes".into(), json!(required));
         }
+        if let (Self::PermissionDenied(denial), Value::Object(map)) = (self, &mut body) {
+            if let Some(clause) = denial.clause() {
+                map.insert("denied_by".into(), json!(clause));
+            }
+            if !denial.missing_scopes().is_empty() {
+                map.insert("missing_scopes".into(), json!(denial.missing_scopes()));
+            }
+        }
         body
-    }
-}
-
-impl From<crate::store::StoreError> for AuthError {
-    /// A storage failure is 503; the cause is logged, never sent.
-    fn from(e: crate::store::StoreError) -> Self {
-        tracing::error!(error = %e, "store failed");
-        AuthError::Unavailable
-    }
-}
-
-/// A storage failure in a handler (`store_call().await?`) answers like
-/// [`AuthError::Unavailable`]: 503 with a JSON body; the cause is logged, never sent.
-impl ResponseError for crate::store::StoreError {
-    fn status(&self) -> StatusCode {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-
-    fn as_response(&self) -> Response {
-        tracing::error!(error = %self, "store failed");
-        AuthError::Unavailable.as_response()
     }
 }
 
@@ -296,7 +340,7 @@ impl ResponseError for AuthError {
                 // A 401 must carry a challenge (RFC 9110 §15.5.2) even for an endpoint
                 // that declared none of its own.
                 let challenges: &[&str] = if challenges.is_empty() {
-                    &[crate::schemes::DEFAULT_CHALLENGE]
+                    &[DEFAULT_CHALLENGE]
                 } else {
                     challenges
                 };
@@ -337,7 +381,70 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
         .body(body.to_string())
 }
 
-/// Turns any error response into a JSON one, `{"detail": "..."}`, keeping its status
+/// poem-openapi's extraction errors in the API's own words: its messages name internal
+/// parameter names (`param0`), Rust types and the parser, and echo the input.
+fn reworded(err: &poem::Error) -> Option<Response> {
+    use poem_openapi::error::{
+        ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
+    };
+    let (status, detail) = if err.is::<poem::error::MethodNotAllowedError>() {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            Cow::Borrowed("Method not allowed."),
+        )
+    } else if err.is::<ParsePathError>() {
+        // A path that does not parse names no resource (DRF: 404 for `/items/abc/`).
+        (StatusCode::NOT_FOUND, Cow::Borrowed("Not found."))
+    } else if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        (
+            StatusCode::BAD_REQUEST,
+            Cow::Owned(format!("Invalid value for the `{}` parameter.", e.name)),
+        )
+    } else if err.is::<poem::error::ParseQueryError>() {
+        (
+            StatusCode::BAD_REQUEST,
+            Cow::Borrowed("Invalid query string."),
+        )
+    } else if err.is::<ParseRequestPayloadError>() {
+        (
+            StatusCode::BAD_REQUEST,
+            Cow::Borrowed("Malformed request body."),
+        )
+    } else if let Some(e) = err.downcast_ref::<ContentTypeError>() {
+        let detail = match e {
+            ContentTypeError::NotSupported { .. } => {
+                Cow::Borrowed("Unsupported media type; send application/json.")
+            }
+            ContentTypeError::ExpectContentType => {
+                Cow::Borrowed("The request has no Content-Type; send application/json.")
+            }
+        };
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, detail)
+    } else {
+        return None;
+    };
+    Some(json_response(
+        status,
+        &json!({ "detail": detail, "code": code_for(status) }),
+    ))
+}
+
+/// The machine-readable code of an error response that only has a status.
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "request_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        s if s.is_server_error() => "server_error",
+        _ => "parse_error",
+    }
+}
+
+/// Turns any error response into a JSON one, `{"detail": "...", "code": "..."}`,
+/// keeping its status
 /// and headers: use with poem's `catch_all_error` so that a malformed body, an unknown
 /// path or a wrong method never answers with plain text. 5xx details are logged, not
 /// sent.
@@ -348,10 +455,13 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
 /// let app = Route::new().catch_all_error(auth_runtime::error::json_error);
 /// let resp = TestClient::new(app).get("/nope").send().await;
 /// resp.assert_status(StatusCode::NOT_FOUND);
-/// resp.assert_json(serde_json::json!({"detail": "Not found."})).await;
+/// resp.assert_json(serde_json::json!({"detail": "Not found.", "code": "not_found"})).await;
 /// # });
 /// ```
 pub async fn json_error(err: poem::Error) -> Response {
+    if let Some(resp) = reworded(&err) {
+        return resp;
+    }
     let resp = err.into_response();
     let is_json = resp
         .content_type()
@@ -379,11 +489,20 @@ pub async fn json_error(err: poem::Error) -> Response {
         }
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    let mut out = json_response(status, &json!({ "detail": detail }));
+    let mut out = json_response(
+        status,
+        &json!({ "detail": detail, "code": code_for(status) }),
+    );
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE {
             out.headers_mut().append(name.clone(), value.clone());
         }
     }
     out
+}
+
+/// Seconds to announce in `Retry-After`: rounded up, at least one.
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }

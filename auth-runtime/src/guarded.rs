@@ -16,7 +16,7 @@ use poem_openapi::{
     ApiResponse, Object,
 };
 
-use crate::{chain::Policy, error::AuthError};
+use crate::{authenticator::Authenticator, chain::Policy, error::AuthError};
 
 /// A guarded operation's response. Built only by code `#[secured]` generates.
 pub struct Guarded<R, P> {
@@ -69,8 +69,19 @@ struct ErrorBody {
     /// Human-readable reason.
     detail: String,
     /// Machine-readable reason: `not_authenticated`, `authentication_failed`,
-    /// `token_not_valid`, `permission_denied`, `throttled`, ...
+    /// `token_not_valid`, `permission_denied`, `insufficient_scope`, `throttled`, ...
     code: String,
+    /// For a 403 from a permission: the clause of the permission expression that
+    /// refused, as written (`HasPerm("articles.publish")`, `!IsScoped`).
+    #[oai(skip_serializing_if_is_none)]
+    denied_by: Option<String>,
+    /// For a 403 from a scope permission: the OAuth2 scopes the credential lacks.
+    #[oai(skip_serializing_if_is_none)]
+    missing_scopes: Option<Vec<String>>,
+    /// For a 403 `insufficient_scope` from the chain: the scopes the operation
+    /// requires of an OAuth2 token.
+    #[oai(skip_serializing_if_is_none)]
+    required_scopes: Option<Vec<String>>,
 }
 
 fn error_response(
@@ -99,6 +110,20 @@ fn error_response(
     }
 }
 
+/// The documented 429 of a throttled operation or a password check.
+pub(crate) fn throttled_response() -> MetaResponse {
+    error_response(
+        429,
+        "Too many requests (a rate, or the brute-force limits of password checks). `Retry-After` says when to try again.",
+        Some("Retry-After"),
+    )
+}
+
+/// Registers the body of every refusal (`AuthError`).
+pub(crate) fn register_error_body(registry: &mut Registry) {
+    ErrorBody::register(registry);
+}
+
 impl<R: ApiResponse, P: Policy + Respond<R>> ApiResponse for Guarded<R, P> {
     const BAD_REQUEST_HANDLER: bool = R::BAD_REQUEST_HANDLER;
 
@@ -119,12 +144,10 @@ impl<R: ApiResponse, P: Policy + Respond<R>> ApiResponse for Guarded<R, P> {
             "Authenticated, but the permissions refuse the request (or a session request failed the cross-site check).",
             None,
         ));
-        if !P::THROTTLES.is_empty() {
-            add(error_response(
-                429,
-                "Too many requests. `Retry-After` says when to try again.",
-                Some("Retry-After"),
-            ));
+        // Basic checks a password on every request, behind the brute-force limits.
+        let basic = <P::Chain as crate::chain::Chain>::NAMES.contains(&crate::schemes::Basic::NAME);
+        if !P::THROTTLES.is_empty() || basic {
+            add(throttled_response());
         }
         meta
     }
@@ -153,7 +176,7 @@ pub async fn check_object<T: Sync, P: crate::permission::ObjectPermission<T>>(
     req: &poem::Request,
     obj: &T,
 ) -> Result<(), AuthError> {
-    let principal = crate::principal::current(req);
+    let principal = crate::extract::current(req);
     permission.check(req, &principal, obj).await
 }
 

@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use poem::{FromRequest, Request, RequestBody};
 use serde::Serialize;
-
-use crate::error::AuthError;
 
 /// A user account as the framework sees it (never carries the password hash).
 ///
@@ -50,8 +47,9 @@ pub struct Identity {
     pub scheme: &'static str,
     /// Scopes granted by the credential, for schemes that have them (OAuth2, scoped JWTs).
     pub scopes: Option<Vec<String>>,
-    /// The verified claims, for token schemes that have them (JWT).
-    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The verified claims, for token schemes that have them (JWT). Shared: every
+    /// request a token authenticates sees the same claims, parsed once.
+    pub claims: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
     /// The OAuth2 client acting for the user, for OAuth2 tokens.
     pub client_id: Option<String>,
 }
@@ -187,39 +185,5 @@ impl From<Identity> for Principal {
 impl From<ClientIdentity> for Principal {
     fn from(c: ClientIdentity) -> Self {
         Principal::Client(Arc::new(c))
-    }
-}
-
-/// Per-request slot written by the chain and read by the [`Principal`] extractor.
-///
-/// Inserted by [`AuthLayer`](crate::AuthLayer); the chain runs as the operation's first
-/// parameter, so every later parameter sees its result.
-#[derive(Clone, Default)]
-pub(crate) struct PrincipalSlot(pub(crate) std::sync::OnceLock<Principal>);
-
-/// The caller the chain authenticated for this request; anonymous when no chain ran
-/// (which grants nothing: fail closed).
-pub(crate) fn current(req: &Request) -> Principal {
-    req.extensions()
-        .get::<crate::context::RequestAuth>()
-        .and_then(|s| s.slot.0.get())
-        .cloned()
-        .unwrap_or_default()
-}
-
-impl<'a> FromRequest<'a> for Principal {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(current(req))
-    }
-}
-
-impl<'a> FromRequest<'a> for Identity {
-    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
-        match Principal::from_request(req, body).await? {
-            Principal::Authenticated(id) => Ok(Arc::unwrap_or_clone(id)),
-            Principal::Anonymous | Principal::Client(_) => {
-                Err(AuthError::not_authenticated(&[]).into())
-            }
-        }
     }
 }

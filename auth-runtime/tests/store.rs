@@ -171,17 +171,17 @@ async fn concurrent_blacklisting_has_exactly_one_winner() {
     }
 }
 
-#[tokio::test]
-async fn the_stored_secret_is_generated_once() {
-    for (s, _d) in stores().await {
-        let a = s
-            .secret_or_insert("k", || "first".into())
-            .await
-            .expect("secret");
-        let b = s
-            .secret_or_insert("k", || "second".into())
-            .await
-            .expect("secret");
-        assert_eq!((a.as_str(), b.as_str()), ("first", "first"));
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_migrating_a_new_sqlite_file_together_both_start() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/new.sqlite3", dir.path().display());
+        let (a, b) = (
+            Store::connect(&url).await.expect("a"),
+            Store::connect(&url).await.expect("b"),
+        );
+        let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+        ra.unwrap_or_else(|e| panic!("round {round}, first: {e}"));
+        rb.unwrap_or_else(|e| panic!("round {round}, second: {e}"));
     }
 }

@@ -1,16 +1,16 @@
 //! `/api/articles/`: permissions in full. Anyone reads published articles; their
-//! authors also see their drafts; only the author edits (`IsOwnerOrReadOnly`, checked
+//! authors also see their drafts; only the author edits (`IsAuthorOrReadOnly`, checked
 //! on the loaded article); the author or an admin deletes; OAuth2 tokens need `read`
-//! to read and `write` to write; writes are throttled; a user may publish at most a
-//! daily quota (an async permission that queries the database).
+//! to read and `write` to write; writes are throttled; a user may create at most a
+//! daily quota, counted in the same transaction as the insert.
 //!
 //! A draft of someone else is 404, not 403, on every operation: a 403 would confirm
 //! that the id exists. Admins see every article.
 
 use auth_runtime::{
-    authenticated, object_permission, permission, secured,
+    object_permission, permission, secured,
     store::{now, Store, StoreError},
-    throttle, Denial, Identity, IsAdmin, IsAuthenticatedOrReadOnly, IsScoped, ObjectPermission,
+    throttle, AuthError, Denial, Identity, IsAuthenticatedOrReadOnly, IsScoped, ObjectPermission,
     Permission, PermissionContext, Principal, ReadWriteScope,
 };
 use poem::{http::StatusCode, Error};
@@ -18,13 +18,38 @@ use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 use sqlx::{any::AnyRow, Row};
 
-use crate::input::{FieldErrors, Input};
+use auth_runtime::input::{FieldErrors, Input};
+
+use crate::chains::Api;
 
 /// The articles resource.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ArticlesApi;
 
-/// How many articles a user may create per 24 hours.
+/// How many articles a user may create per UTC day.
 pub const DAILY_QUOTA: i64 = 50;
+
+/// The permission to publish an article (held by the `editors` group; a superuser
+/// holds every permission). Anyone may write drafts.
+pub const PUBLISH: &str = "articles.publish";
+/// The permission to delete anyone's article.
+pub const DELETE_ANY: &str = "articles.delete_any";
+
+/// The demo's named permissions, declared once (`AuthContextBuilder::permissions`).
+pub const PERMISSIONS: &[(&str, &str)] = &[
+    (PUBLISH, "Publish an article, so that anyone can read it"),
+    (DELETE_ANY, "Delete anyone's article"),
+];
+
+/// Whether `who` may publish, as `HasPerm("articles.publish")` decides.
+async fn may_publish(req: &poem::Request, who: &Principal) -> Result<(), Error> {
+    auth_runtime::HasPerm(PUBLISH)
+        .has_permission(&PermissionContext::new(req, who))
+        .await
+        .map_err(|denial| {
+            AuthError::PermissionDenied(denial.denied_by("HasPerm(\"articles.publish\")")).into()
+        })
+}
 
 /// A row of `demo_articles`.
 #[derive(Debug, Clone)]
@@ -69,13 +94,29 @@ impl From<Article> for ArticleOut {
     }
 }
 
-/// An article to write; on update, absent fields keep their value.
+/// A new article.
 #[derive(Object, Deserialize)]
-struct ArticleIn {
-    /// 1 to 200 characters.
-    title: Option<String>,
-    body: Option<String>,
+struct NewArticle {
+    /// At most 200 characters, not all blank.
+    #[oai(validator(max_length = 200, pattern = r"\S"))]
+    title: String,
+    /// At most 8192 characters.
+    #[oai(validator(max_length = 8192))]
+    body: String,
     /// `false` for a draft (default `true`).
+    published: Option<bool>,
+}
+
+/// A change to an article: absent fields keep their value.
+#[derive(Object, Deserialize)]
+struct ArticleChange {
+    /// At most 200 characters, not all blank.
+    #[oai(validator(max_length = 200, pattern = r"\S"))]
+    title: Option<String>,
+    /// At most 8192 characters.
+    #[oai(validator(max_length = 8192))]
+    body: Option<String>,
+    /// `false` for a draft.
     published: Option<bool>,
 }
 
@@ -113,16 +154,18 @@ enum Found {
     Ok(Json<ArticleOut>),
 }
 
-/// Anyone may read; only the author may change (the DRF tutorial's permission).
-pub struct IsOwnerOrReadOnly;
+/// Anyone may read; only the author may change: the DRF tutorial's `IsOwnerOrReadOnly`
+/// written by hand, with a message of its own (auth-runtime has `IsOwnerOrReadOnly` for
+/// any type that implements `Owned`).
+pub struct IsAuthorOrReadOnly;
 
-impl Permission for IsOwnerOrReadOnly {
+impl Permission for IsAuthorOrReadOnly {
     async fn has_permission(&self, _: &PermissionContext<'_>) -> Result<(), Denial> {
         Ok(())
     }
 }
 
-impl ObjectPermission<Article> for IsOwnerOrReadOnly {
+impl ObjectPermission<Article> for IsAuthorOrReadOnly {
     async fn has_object_permission(
         &self,
         ctx: &PermissionContext<'_>,
@@ -173,40 +216,45 @@ impl ObjectPermission<Article> for IsAuthor {
     }
 }
 
-/// At most [`DAILY_QUOTA`] new articles per user per 24 hours: an async permission
-/// that reads the database through app state (`.data(store)`).
-pub struct WithinDailyQuota;
-
-impl Permission for WithinDailyQuota {
-    async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
-        if ctx.is_safe_method() {
-            return Ok(());
-        }
-        let (Some(user), Some(store)) = (ctx.principal().user(), ctx.data::<Store>()) else {
-            return Err(Denial::default());
-        };
-        let since = now() - 24 * 60 * 60;
-        let count = sqlx::query(
-            "SELECT COUNT(*) AS n FROM demo_articles WHERE author_id = $1 AND created_at > $2",
-        )
-        .bind(user.id)
-        .bind(since)
-        .fetch_one(store.pool())
-        .await
-        .and_then(|r| r.try_get::<i64, _>("n"));
-        match count {
-            Ok(n) if n < DAILY_QUOTA => Ok(()),
-            Ok(_) => Err(Denial::new(format!(
-                "You have written {DAILY_QUOTA} articles today; try again tomorrow."
-            ))
-            .with_code("quota_exceeded")),
-            Err(e) => {
-                tracing::error!(error = %e, "quota check failed");
-                Err(Denial::new("The quota could not be checked; try again.")
-                    .with_code("unavailable"))
-            }
-        }
+/// Counts one creation against the author's quota for today (UTC) and inserts the
+/// article, in one transaction. The count is one conditional upsert: it increments the
+/// day's row only while it is below [`DAILY_QUOTA`], so N concurrent creates cannot
+/// all pass a check made before any of them is counted; and it counts creations, so
+/// deleting an article gives nothing back. `None` when the quota is spent.
+async fn insert_within_quota(
+    store: &Store,
+    author_id: i64,
+    input: NewArticle,
+) -> Result<Option<i64>, StoreError> {
+    let now = now();
+    let mut tx = store.pool().begin().await?;
+    let counted = sqlx::query(
+        "INSERT INTO demo_article_quota (user_id, day, created) VALUES ($1, $2, 1) \
+         ON CONFLICT (user_id, day) DO UPDATE SET created = demo_article_quota.created + 1 \
+         WHERE demo_article_quota.created < $3 RETURNING created",
+    )
+    .bind(author_id)
+    .bind(now.div_euclid(86_400))
+    .bind(DAILY_QUOTA)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if counted.is_none() {
+        return Ok(None);
     }
+    let row = sqlx::query(
+        "INSERT INTO demo_articles (author_id, title, body, published, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(author_id)
+    .bind(input.title.trim().to_owned())
+    .bind(input.body)
+    .bind(input.published.unwrap_or(true))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    tx.commit().await?;
+    Ok(Some(id))
 }
 
 fn get_bool(row: &AnyRow, col: &str) -> Result<bool, sqlx::Error> {
@@ -259,27 +307,20 @@ async fn load_visible(store: &Store, who: &Principal, id: i64) -> Result<Article
     }
 }
 
-fn check(input: &ArticleIn, creating: bool) -> Result<(), FieldErrors> {
+/// The rules the schema states (`maxLength`, a non-blank `pattern`), checked here
+/// because the body is parsed as DRF parses it, not by poem-openapi.
+fn check(title: Option<&str>, body: Option<&str>) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
-    match &input.title {
-        None if creating => {
-            errors.insert("title".into(), vec!["This field is required.".into()]);
-        }
-        Some(t) if t.trim().is_empty() || t.chars().count() > 200 => {
-            errors.insert(
-                "title".into(),
-                vec!["Ensure this field has 1 to 200 characters.".into()],
-            );
-        }
-        _ => {}
+    if title.is_some_and(|t| t.trim().is_empty() || t.chars().count() > 200) {
+        errors.insert(
+            "title".into(),
+            vec!["Ensure this field has 1 to 200 characters, not all blank.".into()],
+        );
     }
-    if creating && input.body.is_none() {
-        errors.insert("body".into(), vec!["This field is required.".into()]);
-    }
-    if input.body.as_ref().is_some_and(|b| b.len() > 32 * 1024) {
+    if body.is_some_and(|b| b.chars().count() > 8192) {
         errors.insert(
             "body".into(),
-            vec!["Ensure this field has at most 32768 bytes.".into()],
+            vec!["Ensure this field has no more than 8192 characters.".into()],
         );
     }
     if errors.is_empty() {
@@ -289,14 +330,18 @@ fn check(input: &ArticleIn, creating: bool) -> Result<(), FieldErrors> {
     }
 }
 
-#[secured]
-#[OpenApi]
+auth_runtime::permissions! {
+    /// Anyone reads; writing takes an authenticated caller, and an OAuth2 token needs
+    /// `read` to read and `write` to write.
+    pub ArticleAccess = IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope);
+}
+
+#[secured(authenticated(Api), permission(ArticleAccess))]
+#[OpenApi(tag = "crate::DemoTag::Articles")]
 impl ArticlesApi {
     /// Published articles, and the caller's own drafts. The list applies the same
     /// visibility rule as the detail endpoint, in SQL, so it cannot show what the
     /// detail would hide.
-    #[authenticated(jwt, session, oauth2, token, basic)]
-    #[permission(IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope))]
     #[oai(path = "/api/articles/", method = "get")]
     async fn list(
         &self,
@@ -318,43 +363,45 @@ impl ArticlesApi {
         Ok(Json(articles.into_iter().map(ArticleOut::from).collect()))
     }
 
-    /// Writes an article (a draft with `"published": false`).
-    #[authenticated(jwt, session, oauth2, token, basic)]
-    #[permission(IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope) & WithinDailyQuota)]
+    /// Writes an article: published when the author may publish
+    /// (`articles.publish`), a draft otherwise or with `"published": false`;
+    /// `"published": true` without the permission is 403. At most [`DAILY_QUOTA`] per
+    /// user and UTC day (403 `quota_exceeded` after).
     #[throttle(scope = "article_writes", rate = "30/minute")]
     #[oai(path = "/api/articles/", method = "post")]
     async fn create(
         &self,
+        req: &poem::Request,
         store: poem::web::Data<&Store>,
         who: Identity,
-        body: Input<ArticleIn>,
+        body: Input<NewArticle>,
     ) -> poem::Result<Created> {
-        let input = body.into_inner();
-        if let Err(errors) = check(&input, true) {
+        let mut input = body.into_inner();
+        if let Err(errors) = check(Some(&input.title), Some(&input.body)) {
             return Ok(Created::Invalid(Json(errors)));
         }
-        let now = now();
-        let row = sqlx::query(
-            "INSERT INTO demo_articles (author_id, title, body, published, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(who.user.id)
-        .bind(input.title.unwrap_or_default().trim().to_owned())
-        .bind(input.body.unwrap_or_default())
-        .bind(input.published.unwrap_or(true))
-        .bind(now)
-        .fetch_one(store.pool())
-        .await
-        .map_err(StoreError::from)?;
-        let id: i64 = row.try_get("id").map_err(StoreError::from)?;
+        let principal = Principal::from(who.clone());
+        let allowed = may_publish(req, &principal).await;
+        match (input.published, allowed) {
+            (Some(true), Err(refused)) => return Err(refused),
+            (None, allowed) => input.published = Some(allowed.is_ok()),
+            _ => {}
+        }
+        let Some(id) = insert_within_quota(&store, who.user.id, input).await? else {
+            return Err(AuthError::PermissionDenied(
+                Denial::new(format!(
+                    "You have written {DAILY_QUOTA} articles today; try again tomorrow (UTC)."
+                ))
+                .with_code("quota_exceeded"),
+            )
+            .into());
+        };
         let article = load_visible(&store, &Principal::from(who), id).await?;
         Ok(Created::Created(Json(article.into())))
     }
 
     /// One article (404 for someone else's draft).
-    #[authenticated(jwt, session, oauth2, token, basic)]
-    #[permission(IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope))]
-    #[object_permission(IsOwnerOrReadOnly, article = load_visible(&store, &who, id.0))]
+    #[object_permission(IsAuthorOrReadOnly, article = load_visible(&store, &who, id.0))]
     #[oai(path = "/api/articles/:id/", method = "get")]
     async fn retrieve(
         &self,
@@ -366,21 +413,24 @@ impl ArticlesApi {
     }
 
     /// Updates an article: its author only. Absent fields keep their value.
-    #[authenticated(jwt, session, oauth2, token, basic)]
-    #[permission(IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope))]
-    #[object_permission(IsOwnerOrReadOnly, article = load_visible(&store, &who, id.0))]
+    #[object_permission(IsAuthorOrReadOnly, article = load_visible(&store, &who, id.0))]
     #[throttle(scope = "article_writes", rate = "30/minute")]
     #[oai(path = "/api/articles/:id/", method = "put", method = "patch")]
     async fn update(
         &self,
+        req: &poem::Request,
         store: poem::web::Data<&Store>,
         who: Principal,
         id: Path<i64>,
-        body: Input<ArticleIn>,
+        body: Input<ArticleChange>,
     ) -> poem::Result<Updated> {
         let input = body.into_inner();
-        if let Err(errors) = check(&input, false) {
+        if let Err(errors) = check(input.title.as_deref(), input.body.as_deref()) {
             return Ok(Updated::Invalid(Json(errors)));
+        }
+        // Publishing a draft needs the permission; unpublishing does not.
+        if input.published == Some(true) && !article.published {
+            may_publish(req, &who).await?;
         }
         sqlx::query(
             "UPDATE demo_articles SET title = $1, body = $2, published = $3, updated_at = $4 WHERE id = $5",
@@ -398,10 +448,34 @@ impl ArticlesApi {
         )))
     }
 
-    /// Deletes an article: its author, or an admin.
-    #[authenticated(jwt, session, oauth2, token, basic)]
-    #[permission(IsAuthenticatedOrReadOnly & (!IsScoped | ReadWriteScope))]
-    #[object_permission(IsAuthor | IsAdmin, article = load_visible(&store, &who, id.0))]
+    /// Publishes an article: an editor (`articles.publish`) may publish any article
+    /// they can see.
+    #[permission(auth_runtime::HasPerm("articles.publish"))]
+    #[oai(path = "/api/articles/:id/publish/", method = "post")]
+    async fn publish(
+        &self,
+        store: poem::web::Data<&Store>,
+        who: Principal,
+        id: Path<i64>,
+    ) -> poem::Result<Updated> {
+        let article = load_visible(&store, &who, id.0).await?;
+        sqlx::query("UPDATE demo_articles SET published = TRUE, updated_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(article.id)
+            .execute(store.pool())
+            .await
+            .map_err(StoreError::from)?;
+        Ok(Updated::Ok(Json(
+            load_visible(&store, &who, id.0).await?.into(),
+        )))
+    }
+
+    /// Deletes an article: its author, or anyone holding `articles.delete_any` (an
+    /// administrator holds every permission).
+    #[object_permission(
+        IsAuthor | auth_runtime::HasPerm("articles.delete_any"),
+        article = load_visible(&store, &who, id.0)
+    )]
     #[oai(path = "/api/articles/:id/", method = "delete")]
     async fn destroy(
         &self,

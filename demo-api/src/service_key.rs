@@ -81,10 +81,10 @@ impl Authenticator for ServiceKey {
         match owner(ctx.store(), key).await {
             Ok(Some((user, label))) => {
                 let mut id = Identity::new(user, Self::NAME);
-                id.claims = Some(serde_json::Map::from_iter([(
+                id.claims = Some(std::sync::Arc::new(serde_json::Map::from_iter([(
                     "label".to_owned(),
                     label.into(),
-                )]));
+                )])));
                 Outcome::Authenticated(id)
             }
             Ok(None) => invalid(),
@@ -97,6 +97,7 @@ impl Authenticator for ServiceKey {
 }
 
 /// `/api/service/`: operations for machines holding a service key.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ServiceApi;
 
 /// Who is calling.
@@ -111,7 +112,7 @@ struct ServiceCaller {
 }
 
 #[secured]
-#[OpenApi]
+#[OpenApi(tag = "crate::DemoTag::Examples")]
 impl ServiceApi {
     /// Who is calling, for a service key of an admin (or an admin's JWT).
     #[authenticated(ServiceKey, jwt)]

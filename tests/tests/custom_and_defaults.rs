@@ -95,7 +95,8 @@ async fn a_user_defined_scheme_takes_part_in_the_chain() {
 
 #[test]
 fn the_user_defined_scheme_is_documented_as_declared() {
-    let doc: serde_json::Value = serde_json::from_str(demo_api::api_docs().spec()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(demo_api::api_docs(&demo_api::demo_defaults()).spec()).unwrap();
     assert_eq!(
         doc["components"]["securitySchemes"]["service_key"],
         json!({"type": "apiKey", "in": "header", "name": "X-Service-Key",
@@ -129,7 +130,7 @@ async fn the_default_chain_and_permission_come_from_settings() {
     // Only DRF tokens, and open to anonymous callers.
     let mut s = test_settings();
     s.default_schemes = vec!["token".into()];
-    s.default_permission = "AllowAny".into();
+    s.default_permission = auth_runtime::settings::DefaultPermission::AllowAny;
     let h = sqlite(s).await;
     h.register("tok", "testpass123").await;
     let r = h
@@ -193,8 +194,9 @@ async fn unknown_names_in_settings_stop_the_start() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("kerberos"), "{err}");
-    let mut s = test_settings();
-    s.default_permission = "IsOwner".into();
-    let err = auth_runtime::AuthContext::new(s, store).await.unwrap_err();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("auth.toml");
+    std::fs::write(&file, "default_permission = \"IsOwner\"\n").unwrap();
+    let err = auth_runtime::Settings::load(Some(&file)).unwrap_err();
     assert!(err.to_string().contains("IsOwner"), "{err}");
 }

@@ -28,7 +28,7 @@ fn now() -> i64 {
 
 fn asymmetric(algorithm: &str, key: &str) -> auth_runtime::Settings {
     let mut s = test_settings();
-    s.jwt.algorithm = algorithm.into();
+    s.jwt.algorithm = serde_json::from_value(json!(algorithm)).unwrap();
     s.jwt.signing_key = None;
     s.jwt.signing_key_file = Some(fixture(key));
     s

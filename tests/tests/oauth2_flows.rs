@@ -33,6 +33,25 @@ async fn register_user(s: &Served, username: &str) {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
 }
 
+/// Logs `username` in with a session; the `sessionid=...` pair.
+async fn login_cookie(s: &Served, username: &str) -> String {
+    let r = http()
+        .post(s.url("/api/accounts/login/"))
+        .json(&serde_json::json!({"username": username, "password": "testpass123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "login");
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sessionid="))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned()
+}
+
 async fn app(s: &Served, client_type: &str, grants: &[&str]) -> (String, Option<String>) {
     let registered = auth_runtime::oauth2::client::register(
         s.ctx.store(),
@@ -41,6 +60,7 @@ async fn app(s: &Served, client_type: &str, grants: &[&str]) -> (String, Option<
             client_type: client_type.into(),
             grant_types: grants.iter().map(|g| (*g).to_owned()).collect(),
             redirect_uris: vec![REDIRECT.into()],
+            privileged_scopes: Vec::new(),
             owner_id: None,
         },
     )
@@ -352,11 +372,29 @@ async fn pkce_is_checked_and_required_for_public_clients() {
     let client = client!(s, id, none);
     let http = http();
 
-    // Without a challenge, the public client is sent back an error.
+    // Without a challenge, the public client's error is shown, never redirected to
+    // unasked (no open redirector); a logged-in user gets a link back with the error.
     let (url, _) = client.authorize_url(CsrfToken::new_random).url();
     let r = http.get(url.as_str()).send().await.unwrap();
-    assert_eq!(r.status(), 302);
-    let to = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(r.status(), 400, "not logged in: an error page");
+    assert!(!r.text().await.unwrap().contains("href"), "and no link");
+    let session = login_cookie(&s, "testuser").await;
+    let r = http
+        .get(url.as_str())
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get("location").is_none());
+    let page = r.text().await.unwrap();
+    let href = page
+        .split("href=\"")
+        .nth(1)
+        .and_then(|h| h.split('"').next())
+        .map(|h| html_escape::decode_html_entities(h).into_owned())
+        .expect("a link back");
+    let to = url::Url::parse(&href).unwrap();
     assert_eq!(query(&to, "error").as_deref(), Some("invalid_request"));
 
     // With a challenge, the wrong verifier fails.

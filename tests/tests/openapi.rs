@@ -7,7 +7,8 @@
 use serde_json::{json, Value};
 
 fn spec() -> Value {
-    serde_json::from_str(demo_api::api_docs().spec()).expect("spec is JSON")
+    serde_json::from_str(demo_api::api_docs(&demo_api::demo_defaults()).spec())
+        .expect("spec is JSON")
 }
 
 #[test]
@@ -17,7 +18,7 @@ fn profile_lists_its_schemes_in_order_and_their_components() {
     // One alternative per scheme (OR), in the order they are tried.
     assert_eq!(
         profile["security"],
-        json!([{"jwt": []}, {"session": []}, {"oauth2": []}, {"token": []}, {"basic": []}])
+        json!([{"jwt": []}, {"session": []}, {"oauth2": ["read"]}, {"token": []}, {"basic": []}])
     );
     // OAuth2 scopes appear on the OAuth2 alternative only (OpenAPI allows no others).
     assert_eq!(

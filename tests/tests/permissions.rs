@@ -31,14 +31,19 @@ async fn post_article(h: &Harness, auth: &str, body: Value) -> e2e_tests::Reply 
 async fn articles_follow_drf_semantics_and_keep_drafts_private() {
     for h in all_backends(test_settings()).await {
         let b = h.backend;
-        h.register("alice", "testpass123").await;
-        h.register("bob", "testpass123").await;
-        h.create_admin("boss", "testpass123").await;
+        // Permissions, not authentication, are under test: the users act without
+        // credentials on the wire.
         let (alice, bob, boss) = (
-            bearer(&h, "alice").await,
-            bearer(&h, "bob").await,
-            bearer(&h, "boss").await,
+            h.user("alice").await,
+            h.user("bob").await,
+            h.admin("boss").await,
         );
+        // Alice is an editor: what she writes is published.
+        h.ctx
+            .store()
+            .add_to_group(alice.id, "editors")
+            .await
+            .unwrap();
 
         // Anonymous: reading is allowed, writing asks for credentials.
         assert_eq!(
@@ -60,26 +65,30 @@ async fn articles_follow_drf_semantics_and_keep_drafts_private() {
             "Authentication credentials were not provided."
         );
 
-        let r = post_article(&h, &alice, json!({"title": "Hello", "body": "World"})).await;
+        let r = h
+            .call_as(
+                &alice,
+                "POST",
+                "/api/articles/",
+                Some(json!({"title": "Hello", "body": "World"})),
+            )
+            .await;
         assert_eq!(r.status, 201, "[{b}] {}", r.text);
         let public_id = r.json["id"].as_i64().unwrap();
-        let r = post_article(
-            &h,
-            &alice,
-            json!({"title": "Draft", "body": "secret", "published": false}),
-        )
-        .await;
+        let r = h
+            .call_as(
+                &alice,
+                "POST",
+                "/api/articles/",
+                Some(json!({"title": "Draft", "body": "secret", "published": false})),
+            )
+            .await;
         let draft_id = r.json["id"].as_i64().unwrap();
 
         // Someone else's PUT: 403 with the permission's own message.
         let path = format!("/api/articles/{public_id}/");
         let r = h
-            .call(
-                "PUT",
-                &path,
-                Some(json!({"title": "Hacked"})),
-                &[("authorization", &bob)],
-            )
+            .call_as(&bob, "PUT", &path, Some(json!({"title": "Hacked"})))
             .await;
         assert_eq!(r.status, 403, "[{b}] {}", r.text);
         assert_eq!(
@@ -88,12 +97,7 @@ async fn articles_follow_drf_semantics_and_keep_drafts_private() {
         );
         // The owner's PUT.
         let r = h
-            .call(
-                "PUT",
-                &path,
-                Some(json!({"title": "Edited"})),
-                &[("authorization", &alice)],
-            )
+            .call_as(&alice, "PUT", &path, Some(json!({"title": "Edited"})))
             .await;
         assert_eq!(
             (r.status, r.json["title"].as_str()),
@@ -102,24 +106,18 @@ async fn articles_follow_drf_semantics_and_keep_drafts_private() {
             r.text
         );
         // Delete: not bob (the more telling message), but an admin.
-        let r = h
-            .call("DELETE", &path, None, &[("authorization", &bob)])
-            .await;
+        let r = h.call_as(&bob, "DELETE", &path, None).await;
         assert_eq!(r.status, 403);
         assert_eq!(
             r.json["detail"],
             "Only the author or an admin may delete this article."
         );
-        let r = h
-            .call("DELETE", &path, None, &[("authorization", &boss)])
-            .await;
+        let r = h.call_as(&boss, "DELETE", &path, None).await;
         assert_eq!(r.status, 204, "[{b}] {}", r.text);
         assert_eq!(h.call("GET", &path, None, &[]).await.status, 404);
 
         // Drafts: never in bob's list, 404 (not 403) by id, for every method.
-        let r = h
-            .call("GET", "/api/articles/", None, &[("authorization", &bob)])
-            .await;
+        let r = h.call_as(&bob, "GET", "/api/articles/", None).await;
         assert!(
             r.json
                 .as_array()
@@ -135,9 +133,7 @@ async fn articles_follow_drf_semantics_and_keep_drafts_private() {
             ("PUT", Some(json!({"title": "x"}))),
             ("DELETE", None),
         ] {
-            let r = h
-                .call(method, &draft, body, &[("authorization", &bob)])
-                .await;
+            let r = h.call_as(&bob, method, &draft, body).await;
             assert_eq!(r.status, 404, "[{b}] {method} someone else's draft");
         }
         assert_eq!(
@@ -146,21 +142,14 @@ async fn articles_follow_drf_semantics_and_keep_drafts_private() {
             "[{b}] anonymous"
         );
         // Its author and an admin see it.
-        let r = h
-            .call("GET", "/api/articles/", None, &[("authorization", &alice)])
-            .await;
+        let r = h.call_as(&alice, "GET", "/api/articles/", None).await;
         assert!(r
             .json
             .as_array()
             .unwrap()
             .iter()
             .any(|a| a["id"] == draft_id));
-        assert_eq!(
-            h.call("GET", &draft, None, &[("authorization", &boss)])
-                .await
-                .status,
-            200
-        );
+        assert_eq!(h.call_as(&boss, "GET", &draft, None).await.status, 200);
     }
 }
 
@@ -257,33 +246,27 @@ async fn read_write_scope_binds_oauth2_tokens_and_scoped_jwts() {
 }
 
 #[tokio::test]
-async fn an_async_permission_reads_the_database() {
-    let h = sqlite(test_settings()).await;
-    h.register("prolific", "testpass123").await;
-    let auth = bearer(&h, "prolific").await;
-    let uid = h
-        .ctx
-        .store()
-        .user_by_username("prolific")
-        .await
-        .unwrap()
-        .unwrap()
-        .user
-        .id;
-    // Fill the quota directly, then one more through the API.
-    for i in 0..demo_api::articles::DAILY_QUOTA {
-        sqlx::query(
-            "INSERT INTO demo_articles (author_id, title, body, published, created_at, updated_at) \
-             VALUES ($1, $2, 'b', 1, $3, $3)",
+async fn the_daily_quota_refuses_the_next_article() {
+    let mut settings = test_settings();
+    settings
+        .throttle
+        .rates
+        .insert("article_writes".into(), "1000/minute".parse().unwrap());
+    let h = sqlite(settings).await;
+    let prolific = h.user("prolific").await;
+    let post = |title: String| {
+        h.call_as(
+            &prolific,
+            "POST",
+            "/api/articles/",
+            Some(json!({"title": title, "body": "b"})),
         )
-        .bind(uid)
-        .bind(format!("n{i}"))
-        .bind(auth_runtime::store::now())
-        .execute(h.ctx.store().pool())
-        .await
-        .unwrap();
+    };
+    for i in 0..demo_api::articles::DAILY_QUOTA {
+        let r = post(format!("n{i}")).await;
+        assert_eq!(r.status, 201, "{i}: {}", r.text);
     }
-    let r = post_article(&h, &auth, json!({"title": "one more", "body": "b"})).await;
+    let r = post("one more".into()).await;
     assert_eq!(r.status, 403, "{}", r.text);
     assert_eq!(r.json["code"], "quota_exceeded");
 }
@@ -345,15 +328,18 @@ async fn precedence_and_messages_through_composition() {
         .send()
         .await;
     resp.assert_status(poem::http::StatusCode::FORBIDDEN);
-    resp.assert_json(json!({"detail": "Closed on Sundays.", "code": "closed"}))
-        .await;
+    resp.assert_json(
+        json!({"detail": "Closed on Sundays.", "code": "closed", "denied_by": "NotOnSundays"}),
+    )
+    .await;
     let resp = client.get("/sundays").send().await;
     resp.assert_status(poem::http::StatusCode::UNAUTHORIZED);
 }
 
 #[test]
 fn refusals_are_documented() {
-    let doc: Value = serde_json::from_str(demo_api::api_docs().spec()).unwrap();
+    let doc: Value =
+        serde_json::from_str(demo_api::api_docs(&demo_api::demo_defaults()).spec()).unwrap();
     let create = &doc["paths"]["/api/articles/"]["post"]["responses"];
     for status in ["201", "400", "401", "403", "429"] {
         assert!(
@@ -362,9 +348,18 @@ fn refusals_are_documented() {
         );
     }
     assert!(create["429"]["headers"]["Retry-After"].is_object());
+    // 429 where it can happen: a throttle, or a password check (Basic is one, behind
+    // the brute-force limits); nowhere else.
     let list = &doc["paths"]["/api/articles/"]["get"]["responses"];
     assert!(
-        list["403"].is_object() && list.get("429").is_none(),
-        "only throttled operations document 429"
+        list["403"].is_object() && list["429"].is_object(),
+        "the articles accept Basic: 429 is documented"
     );
+    let hello = &doc["paths"]["/api/"]["get"]["responses"];
+    assert!(
+        hello["401"].is_object() && hello.get("429").is_none(),
+        "JWT only, no throttle: no 429"
+    );
+    let login = &doc["paths"]["/api/token/"]["post"]["responses"];
+    assert!(login["429"].is_object(), "the token view checks a password");
 }

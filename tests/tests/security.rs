@@ -218,8 +218,8 @@ async fn session_csrf_refuses_cross_site_and_changes_nothing() {
         let r = h
             .call(
                 "POST",
-                "/api/accounts/logout/",
-                None,
+                "/api/articles/",
+                Some(json!({"title": "from a JWT", "body": "b"})),
                 &[
                     ("authorization", &bearer),
                     ("sec-fetch-site", "cross-site"),
@@ -228,7 +228,7 @@ async fn session_csrf_refuses_cross_site_and_changes_nothing() {
                 ],
             )
             .await;
-        assert_eq!(r.status, 200, "[{b}] {}", r.text);
+        assert_eq!(r.status, 201, "[{b}] {}", r.text);
     }
 }
 

@@ -2,27 +2,16 @@
 //! Throttling through HTTP: declared rates (in memory and in Redis), 429 with DRF's
 //! body and `Retry-After`, and brute-force protection of every password check.
 
-use e2e_tests::{sqlite, test_settings, Harness};
+use e2e_tests::{redis_url, sqlite, test_settings, Harness};
 use serde_json::json;
-
-/// Redis for the shared backend, from `TEST_REDIS_URL` (`.ci/run` sets it).
-fn redis_url() -> Option<String> {
-    match std::env::var("TEST_REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            eprintln!("skipping the Redis run: TEST_REDIS_URL is not set");
-            None
-        }
-    }
-}
 
 fn five_per_minute(backend: Option<String>) -> auth_runtime::Settings {
     let mut s = test_settings();
     s.throttle
         .rates
-        .insert("article_writes".into(), "5/minute".into());
+        .insert("article_writes".into(), "5/minute".parse().unwrap());
     if let Some(url) = backend {
-        s.throttle.backend = "redis".into();
+        s.throttle.backend = auth_runtime::settings::Backend::Redis;
         s.throttle.redis_url = url;
         s.throttle.redis_prefix = format!("test-{}", auth_runtime::secret::random_hex(8));
     }
@@ -157,7 +146,7 @@ async fn login_brute_force_is_refused_even_with_the_right_password() {
 async fn login_brute_force_is_counted_in_redis() {
     if let Some(url) = redis_url() {
         let mut s = test_settings();
-        s.throttle.backend = "redis".into();
+        s.throttle.backend = auth_runtime::settings::Backend::Redis;
         s.throttle.redis_url = url;
         s.throttle.redis_prefix = format!("test-{}", auth_runtime::secret::random_hex(8));
         brute_force_is_refused(sqlite(s).await).await;
@@ -167,7 +156,7 @@ async fn login_brute_force_is_counted_in_redis() {
 #[tokio::test]
 async fn failures_from_one_address_are_limited_across_usernames() {
     let mut s = test_settings();
-    s.throttle.login_failures_per_address = Some("3/15m".into());
+    s.throttle.login.failures_per_address = "3/15m".parse().ok();
     let h = sqlite(s).await;
     h.register("grace", "testpass123").await;
     for user in ["a", "b", "c"] {

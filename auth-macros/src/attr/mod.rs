@@ -1,30 +1,28 @@
 //! Method attributes into typed values that keep the original attribute for spans:
-//! `#[authenticated(...)]` into [`SchemeRef`]s, `#[permission(...)]` into a [`PermExpr`].
-//! Checks that need one attribute only happen here.
+//! `#[authenticated(...)]` into [`SchemeRef`]s, `#[permission(...)]` into a [`PermExpr`],
+//! and the impl-wide defaults of `#[secured(...)]`. Checks that need one attribute
+//! only happen here. Nothing here knows the tree of [`crate::ast`].
 
-use proc_macro2::{Delimiter, Ident, Spacing, Span, TokenStream, TokenTree};
-use quote::{quote, ToTokens};
-use syn::{
-    ext::IdentExt,
-    parse::{Parse, ParseStream},
-    punctuated::Punctuated,
-    token, Attribute, Error, Expr, ExprLit, Lit, LitStr, Meta, Path, Token,
-};
-
-use crate::ast::{Leaf, PermExpr, SchemeRef};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{token, Attribute, Error, Expr, ExprLit, Lit, Meta, Token};
 
 mod object;
 mod permission;
 mod scheme;
+mod secured;
 mod throttle;
-
-pub(crate) use self::object::ObjectRule;
-
-pub(crate) use self::throttle::{ThrottleKind, ThrottleSpec};
 
 use self::{
     object::parse_object_permission, permission::parse_permission_attr,
     scheme::parse_authenticated, throttle::parse_throttle,
+};
+pub(crate) use self::{
+    object::ObjectRule,
+    permission::{parse_permission_recovering, Leaf, PermExpr},
+    scheme::{parse_scheme_list, SchemeRef},
+    secured::parse_defaults,
+    throttle::{ThrottleKind, ThrottleSpec},
 };
 
 /// Collects every error of one expansion, so they are all reported at once.
@@ -43,6 +41,11 @@ impl Errors {
     /// Records an error spanning `tokens`.
     pub(crate) fn spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
         self.push(Error::new_spanned(tokens, message));
+    }
+
+    /// Whether nothing was recorded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
     }
 
     /// `Err` with every recorded error, if any.

@@ -1,9 +1,70 @@
-//! `#[authenticated(...)]`: scheme names into [`SchemeRef`]s.
+//! `#[authenticated(...)]` and `chain!`: scheme lists into [`SchemeRef`]s.
 
-use super::*;
-use crate::ast::{SchemeArg, BUILTIN_SCHEMES, SCOPED_SCHEME};
+use auth_grammar::schemes::{Builtin, BUILTIN, SCOPED};
+use proc_macro2::{Ident, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{
+    ext::IdentExt,
+    parse::{Parse, ParseStream, Parser},
+    punctuated::Punctuated,
+    token, Attribute, Error, LitStr, Meta, Path, Token,
+};
 
-pub(super) fn parse_authenticated(attr: &Attribute, errors: &mut Errors) -> Option<Vec<SchemeRef>> {
+use super::{delimiter_span, Errors};
+
+/// One entry of `#[authenticated(...)]`.
+pub(crate) enum SchemeRef {
+    /// A built-in scheme by name: `jwt`, `session`.
+    Builtin {
+        /// Its row of the shared table of built-in schemes.
+        scheme: &'static Builtin,
+        /// The name as the user wrote it, for spans.
+        ident: Ident,
+        /// Its `key = "value"` arguments, already checked against [`Builtin::args`].
+        args: Vec<SchemeArg>,
+    },
+    /// A user type implementing `auth_runtime::Authenticator`: `crate::auth::ApiKey`.
+    Custom(Path),
+}
+
+impl SchemeRef {
+    /// The OAuth2 scopes required of this scheme's tokens (`oauth2(scope = "a b")`).
+    pub(crate) fn scopes(&self) -> Vec<String> {
+        match self {
+            SchemeRef::Builtin { args, .. } => args
+                .iter()
+                .filter(|a| a.key == "scope")
+                .flat_map(|a| {
+                    a.value
+                        .value()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            SchemeRef::Custom(_) => Vec::new(),
+        }
+    }
+
+    /// The scheme as written, for messages and duplicate detection.
+    pub(crate) fn display(&self) -> String {
+        match self {
+            SchemeRef::Builtin { scheme, .. } => scheme.name.to_owned(),
+            SchemeRef::Custom(path) => quote::quote!(#path).to_string().replace(' ', ""),
+        }
+    }
+}
+
+/// A `key = "value"` argument of a scheme: `oauth2(scope = "read write")`.
+pub(crate) struct SchemeArg {
+    /// The key, e.g. `scope`.
+    pub(crate) key: Ident,
+    /// The value.
+    pub(crate) value: LitStr,
+}
+
+/// Parses `#[authenticated]` (`None`: the default chain) or `#[authenticated(...)]`.
+pub(crate) fn parse_authenticated(attr: &Attribute, errors: &mut Errors) -> Option<Vec<SchemeRef>> {
     let list = match &attr.meta {
         Meta::Path(_) => return None,
         Meta::List(list) => list,
@@ -22,8 +83,15 @@ pub(super) fn parse_authenticated(attr: &Attribute, errors: &mut Errors) -> Opti
         ));
         return None;
     }
-    let items = match list.parse_args_with(Punctuated::<SchemeSyntax, Token![,]>::parse_terminated)
-    {
+    parse_scheme_list(list.tokens.clone(), errors)
+}
+
+/// A comma-separated list of schemes: `jwt, session, oauth2(scope = "read")`.
+pub(crate) fn parse_scheme_list(
+    tokens: TokenStream,
+    errors: &mut Errors,
+) -> Option<Vec<SchemeRef>> {
+    let items = match Punctuated::<SchemeSyntax, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(items) => items,
         Err(e) => {
             errors.push(e);
@@ -102,7 +170,7 @@ fn resolve_scheme(item: SchemeSyntax, errors: &mut Errors) -> Option<SchemeRef> 
     }
     let ident = path.segments[0].ident.clone();
     let name = ident.unraw().to_string();
-    let Some(scheme) = BUILTIN_SCHEMES.iter().find(|b| b.name == name) else {
+    let Some(scheme) = BUILTIN.iter().find(|b| b.name == name) else {
         errors.spanned(&ident, unknown_scheme(&name));
         return None;
     };
@@ -148,7 +216,7 @@ impl ToTokens for SchemeArg {
 
 fn scope_error(scheme: &str) -> String {
     format!(
-        "`scope` is only accepted by the `{SCOPED_SCHEME}` scheme, not `{scheme}`; OpenAPI allows scopes on OAuth2 schemes only, remove it"
+        "`scope` is only accepted by the `{SCOPED}` scheme, not `{scheme}`; OpenAPI allows scopes on OAuth2 schemes only, remove it"
     )
 }
 
@@ -160,7 +228,7 @@ fn quoted_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn unknown_scheme(name: &str) -> String {
-    let nearest = BUILTIN_SCHEMES
+    let nearest = BUILTIN
         .iter()
         .map(|b| (strsim::damerau_levenshtein(name, b.name), b.name))
         .filter(|(distance, builtin)| *distance <= 2 && *distance < builtin.len())
@@ -170,7 +238,7 @@ fn unknown_scheme(name: &str) -> String {
         .unwrap_or_default();
     format!(
         "unknown scheme `{name}`;{hint} expected one of {}, or a custom scheme type such as `crate::auth::ApiKey`",
-        quoted_list(BUILTIN_SCHEMES.iter().map(|b| b.name))
+        quoted_list(BUILTIN.iter().map(|b| b.name))
     )
 }
 

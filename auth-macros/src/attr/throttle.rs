@@ -1,7 +1,11 @@
 //! `#[throttle(...)]`: rates checked after the permissions, DRF's throttle classes:
 //! `anon = "100/day"`, `user = "1000/day"`, `scope = "uploads", rate = "10/minute"`.
 
-use super::*;
+use auth_grammar::{rate::Rate, scope::is_throttle_scope};
+
+use syn::{Attribute, Error, Expr, LitStr, Meta, Token};
+
+use super::{delimiter_span, Errors};
 
 /// Whom a rule counts.
 pub(crate) enum ThrottleKind {
@@ -20,54 +24,19 @@ pub(crate) struct ThrottleSpec {
     pub(crate) count: u32,
     /// The period in seconds.
     pub(crate) period_secs: u64,
-    /// The rate as written, for the policy table: `5/minute`.
-    pub(crate) text: String,
 }
 
 const KEYS: &[&str] = &["anon", "user", "scope", "rate"];
 
-fn unit_seconds(unit: &str) -> Option<u64> {
-    match unit {
-        "s" | "sec" | "second" | "seconds" => Some(1),
-        "m" | "min" | "minute" | "minutes" => Some(60),
-        "h" | "hour" | "hours" => Some(3600),
-        "d" | "day" | "days" => Some(86_400),
-        _ => None,
-    }
-}
-
-/// `"100/minute"`, `"5/15m"` into (count, period in seconds); the same grammar as
-/// `auth_runtime::throttle::Rate`.
-pub(crate) fn parse_rate(text: &str) -> Option<(u32, u64)> {
-    let (count, period) = text.trim().split_once('/')?;
-    let count: u32 = count.trim().parse().ok()?;
-    let period = period.trim();
-    let digits = period.chars().take_while(char::is_ascii_digit).count();
-    let multiplier: u64 = if digits == 0 {
-        1
-    } else {
-        period[..digits].parse().ok()?
-    };
-    let unit = unit_seconds(&period[digits..])?;
-    (count > 0 && multiplier > 0).then(|| (count, unit.saturating_mul(multiplier)))
-}
-
-fn rate_error(lit: &LitStr) -> Error {
-    Error::new(
-        lit.span(),
-        format!(
-            "malformed rate `{}`; write it like `100/minute`, `1000/day` or `5/15m` (units: second, minute, hour, day)",
-            lit.value()
-        ),
-    )
-}
-
+/// The rate of `lit` (the grammar the runtime reads too), or its error on `lit`.
 fn rate(lit: &LitStr, errors: &mut Errors) -> Option<(u32, u64)> {
-    let parsed = parse_rate(&lit.value());
-    if parsed.is_none() {
-        errors.push(rate_error(lit));
+    match lit.value().parse::<Rate>() {
+        Ok(rate) => Some((rate.count, rate.period_secs)),
+        Err(e) => {
+            errors.push(Error::new(lit.span(), e));
+            None
+        }
     }
-    parsed
 }
 
 /// Parses one `#[throttle(...)]`; every mistake goes to `errors`.
@@ -125,17 +94,11 @@ pub(super) fn parse_throttle(attr: &Attribute, errors: &mut Errors) -> Vec<Throt
                         },
                         count,
                         period_secs,
-                        text: lit.value(),
                     });
                 }
             }
             "scope" => {
-                let name = lit.value();
-                let valid = !name.is_empty()
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-                if !valid || matches!(name.as_str(), "anon" | "user") {
+                if !is_throttle_scope(&lit.value()) {
                     errors.push(Error::new(
                         lit.span(),
                         "a throttle scope is a name of letters, digits, `_` and `-`, other than `anon` and `user`",
@@ -158,7 +121,6 @@ pub(super) fn parse_throttle(attr: &Attribute, errors: &mut Errors) -> Vec<Throt
                     kind: ThrottleKind::Scope(scope),
                     count,
                     period_secs,
-                    text: lit.value(),
                 });
             }
         }
@@ -176,30 +138,4 @@ pub(super) fn parse_throttle(attr: &Attribute, errors: &mut Errors) -> Vec<Throt
         (None, None) => {}
     }
     specs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rates() {
-        assert_eq!(parse_rate("100/minute"), Some((100, 60)));
-        assert_eq!(parse_rate("1000/day"), Some((1000, 86_400)));
-        assert_eq!(parse_rate("5/15m"), Some((5, 900)));
-        assert_eq!(parse_rate(" 3 / h "), Some((3, 3600)));
-        for bad in [
-            "",
-            "5",
-            "5/",
-            "/minute",
-            "0/minute",
-            "5/0m",
-            "5 per minute",
-            "5/fortnight",
-            "-1/s",
-        ] {
-            assert_eq!(parse_rate(bad), None, "{bad}");
-        }
-    }
 }

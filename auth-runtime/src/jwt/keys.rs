@@ -8,39 +8,25 @@ use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey,
 };
 
-use crate::settings::{JwtSettings, SettingsError};
+use crate::settings::{self, JwtSettings, SettingsError};
 
-/// The algorithms `jwt.algorithm` accepts.
-pub const ALGORITHMS: &[&str] = &[
-    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-    "ES384", "EdDSA",
-];
-
-/// Parses `jwt.algorithm`.
-pub(crate) fn algorithm(name: &str) -> Result<Algorithm, SettingsError> {
-    Ok(match name {
-        "HS256" => Algorithm::HS256,
-        "HS384" => Algorithm::HS384,
-        "HS512" => Algorithm::HS512,
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "EdDSA" => Algorithm::EdDSA,
-        other => {
-            return Err(SettingsError::new(format!(
-                "jwt.algorithm `{other}` is not supported; use one of {ALGORITHMS:?}"
-            )))
-        }
-    })
-}
-
-fn is_hmac(alg: Algorithm) -> bool {
-    matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
+/// The `jsonwebtoken` algorithm of `jwt.algorithm`.
+fn algorithm(alg: settings::Algorithm) -> Algorithm {
+    use settings::Algorithm as A;
+    match alg {
+        A::HS256 => Algorithm::HS256,
+        A::HS384 => Algorithm::HS384,
+        A::HS512 => Algorithm::HS512,
+        A::RS256 => Algorithm::RS256,
+        A::RS384 => Algorithm::RS384,
+        A::RS512 => Algorithm::RS512,
+        A::PS256 => Algorithm::PS256,
+        A::PS384 => Algorithm::PS384,
+        A::PS512 => Algorithm::PS512,
+        A::ES256 => Algorithm::ES256,
+        A::ES384 => Algorithm::ES384,
+        A::EdDSA => Algorithm::EdDSA,
+    }
 }
 
 /// A key given inline or as a file; the inline one wins.
@@ -77,13 +63,13 @@ impl Keys {
     /// Loads the keys of `settings`; `secret` is the HMAC key when no `signing_key`
     /// is configured.
     pub(crate) fn load(settings: &JwtSettings, secret: &str) -> Result<Self, SettingsError> {
-        let alg = algorithm(&settings.algorithm)?;
+        let alg = algorithm(settings.algorithm);
         let signing = key_text(
             &settings.signing_key,
             &settings.signing_key_file,
             "signing_key",
         )?;
-        if is_hmac(alg) {
+        if settings.algorithm.is_hmac() {
             let secret = signing.unwrap_or_else(|| secret.to_owned());
             if secret.len() < 32 {
                 return Err(SettingsError::new(
@@ -101,13 +87,13 @@ impl Keys {
         }
         let pem = signing.ok_or_else(|| {
             SettingsError::new(format!(
-                "jwt.algorithm {} needs a PEM private key in jwt.signing_key or jwt.signing_key_file",
+                "jwt.algorithm {:?} needs a PEM private key in jwt.signing_key or jwt.signing_key_file",
                 settings.algorithm
             ))
         })?;
         let bad = |e: jsonwebtoken::errors::Error| {
             SettingsError::new(format!(
-                "jwt.signing_key is not a PEM private key for {}: {e}",
+                "jwt.signing_key is not a PEM private key for {:?}: {e}",
                 settings.algorithm
             ))
         };

@@ -38,8 +38,16 @@ pub enum AuthorizeError {
     /// The client or the redirect URI is wrong: the user is told, and nothing is sent
     /// to an unverified redirect URI (RFC 6749 §4.1.2.1).
     Fatal(String),
-    /// Anything else goes back to the client's redirect URI.
-    Redirect(String),
+    /// Anything else is for the client, at its redirect URI. The authorization
+    /// endpoint shows it rather than redirecting by itself (RFC 9700 §4.11.2: anyone
+    /// can register a client, so a server that sent browsers to any registered URI
+    /// unasked would be an open redirector); a logged-in user may follow a link back.
+    Redirect {
+        /// The client's redirect URI with `error`, `error_description` and `state`.
+        to: String,
+        /// What was wrong, for the page.
+        description: String,
+    },
     /// The store failed.
     Store(StoreError),
 }
@@ -102,7 +110,10 @@ fn error_redirect(
     if let Some(state) = state {
         params.push(("state", state));
     }
-    AuthorizeError::Redirect(with_params(redirect_uri, &params))
+    AuthorizeError::Redirect {
+        to: with_params(redirect_uri, &params),
+        description: description.to_owned(),
+    }
 }
 
 /// Validates an authorization request in RFC 6749's order: client and redirect URI
@@ -119,15 +130,20 @@ pub async fn validate(
     let Some((application, _)) = ctx.store().application_by_client_id(client_id).await? else {
         return Err(AuthorizeError::Fatal("Unknown client_id.".into()));
     };
-    let registered = &application.redirect_uris;
+    // Checked again on use: a URI stored before validation refused it is never used.
+    let registered: Vec<&String> = application
+        .redirect_uris
+        .iter()
+        .filter(|r| super::client::redirect_uri_error(r).is_none())
+        .collect();
     let redirect_uri = match req.redirect_uri.as_deref() {
-        Some(given) if registered.iter().any(|r| r == given) => given.to_owned(),
+        Some(given) if registered.iter().any(|r| *r == given) => given.to_owned(),
         Some(_) => {
             return Err(AuthorizeError::Fatal(
                 "The redirect_uri is not one this client registered.".into(),
             ))
         }
-        None if registered.len() == 1 => registered[0].clone(),
+        None if registered.len() == 1 => registered[0].to_owned(),
         None => {
             return Err(AuthorizeError::Fatal(
                 "This client registered several redirect URIs; the request must name one.".into(),
@@ -149,7 +165,7 @@ pub async fn validate(
             "This client may not use the authorization code grant.",
         ));
     }
-    let scopes = scope::resolve(req.scope.as_deref(), &ctx.settings().oauth2)
+    let scopes = scope::resolve(req.scope.as_deref(), &ctx.settings().oauth2, &[])
         .map_err(|e| fail("invalid_scope", e.description()))?;
     let pkce = match (&req.code_challenge, &req.code_challenge_method) {
         (Some(challenge), method) => {

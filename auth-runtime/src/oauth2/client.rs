@@ -2,8 +2,6 @@
 //! authentication at the token, revocation and introspection endpoints (HTTP Basic or
 //! the request body, RFC 6749 §2.3.1).
 
-use std::collections::BTreeMap;
-
 use base64::{engine::general_purpose::STANDARD, Engine};
 use poem::http::{header, HeaderMap};
 use url::Url;
@@ -13,6 +11,16 @@ use crate::{
     secret,
     store::{Application, NewApplication, Store, StoreError},
 };
+
+/// Query parameters the authorization server adds to a redirect URI.
+const RESERVED_PARAMETERS: &[&str] = &[
+    "code",
+    "state",
+    "error",
+    "error_description",
+    "error_uri",
+    "iss",
+];
 
 /// `confidential` and `public`.
 pub const CLIENT_TYPES: &[&str] = &["confidential", "public"];
@@ -25,8 +33,7 @@ pub const GRANT_TYPES: &[&str] = &[
     "refresh_token",
 ];
 
-/// DRF-style field errors: `{"field": ["message", ...]}`.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+pub use crate::input::FieldErrors;
 
 /// What registering an application takes.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +46,10 @@ pub struct Registration {
     pub grant_types: Vec<String>,
     /// Exact redirect URIs (required for `authorization_code`).
     pub redirect_uris: Vec<String>,
+    /// Privileged scopes (see `oauth2.privileged_scopes` in settings) this application
+    /// may give its own `client_credentials` tokens. Only an administrator sets them
+    /// (the command line); the applications API never does.
+    pub privileged_scopes: Vec<String>,
     /// The registering user.
     pub owner_id: Option<i64>,
 }
@@ -70,8 +81,10 @@ fn push(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
         .push(message.into());
 }
 
-/// Whether a redirect URI may be registered: absolute, no fragment, and `https`, or
-/// `http` on a loopback host (RFC 8252 §7.3), or a private-use scheme with a dot
+/// Whether a redirect URI may be registered: absolute, no fragment, no whitespace,
+/// control characters or backslashes (the URL parser would quietly encode or rewrite
+/// them, so the string checked would not be the string used), and `https`, or `http`
+/// on a loopback host (RFC 8252 §7.3), or a private-use scheme with a dot
 /// (`com.example.app:/callback`, RFC 8252 §7.1).
 ///
 /// ```
@@ -81,11 +94,43 @@ fn push(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
 /// assert!(redirect_uri_error("http://app.example.com/cb").is_some());
 /// assert!(redirect_uri_error("https://app.example.com/cb#frag").is_some());
 /// assert!(redirect_uri_error("/relative").is_some());
+/// assert!(redirect_uri_error("https://ok.example/cb javascript:alert(1)//").is_some());
+/// assert!(redirect_uri_error("https://ok.example/cb\thttp://evil.example/").is_some());
+/// assert!(redirect_uri_error("https://ok.example/cb\u{a0}x").is_some());
+/// assert!(redirect_uri_error("https://app.example.com/cb/../../evil").is_some());
+/// assert!(redirect_uri_error("http://127.1/cb").is_some());
+/// assert!(redirect_uri_error("https://app.example.com/cb?x=1&code=evil").is_some());
+/// assert!(redirect_uri_error("https://app.example.com/cb?x=1").is_none());
+/// assert!(redirect_uri_error("https://app.example.com@evil.example/cb").is_some());
 /// ```
 pub fn redirect_uri_error(uri: &str) -> Option<&'static str> {
+    if uri
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Some(
+            "A redirect URI may not contain whitespace, control characters or backslashes.",
+        );
+    }
     let Ok(url) = Url::parse(uri) else {
         return Some("Enter an absolute URI.");
     };
+    // What is registered is what is matched and what the answer goes to: a URI that the
+    // parser would rewrite (dot segments, host case, `127.1`, a default port, an empty
+    // path) would be sent somewhere other than where it reads.
+    if url.as_str() != uri {
+        return Some("Write the URI in its normal form, as a URL parser writes it: lowercase scheme and host, no dot segments or default port, `/` for an empty path.");
+    }
+    if url
+        .query_pairs()
+        .any(|(k, _)| RESERVED_PARAMETERS.contains(&k.as_ref()))
+    {
+        return Some("A redirect URI may not carry code, state, error, error_description, error_uri or iss: the server adds them.");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // `https://app.example.com@evil.example/` reads as one host and goes to another.
+        return Some("A redirect URI may not contain a user name or password.");
+    }
     if url.fragment().is_some() {
         return Some("A redirect URI must not contain a fragment.");
     }
@@ -114,10 +159,7 @@ pub fn validate(reg: &Registration) -> Result<(), FieldErrors> {
         push(
             &mut errors,
             "client_type",
-            format!(
-                "\"{}\" is not a valid choice; use confidential or public.",
-                reg.client_type
-            ),
+            "Not a valid choice; use confidential or public.",
         );
     }
     if reg.grant_types.is_empty() {
@@ -128,8 +170,10 @@ pub fn validate(reg: &Registration) -> Result<(), FieldErrors> {
             push(
                 &mut errors,
                 "grant_types",
+                // The item's position, not its text: error bodies do not echo input.
                 format!(
-                    "\"{g}\" is not a valid choice; use one of {}.",
+                    "Item {}: not a valid choice; use one of {}.",
+                    i + 1,
                     GRANT_TYPES.join(", ")
                 ),
             );
@@ -148,9 +192,22 @@ pub fn validate(reg: &Registration) -> Result<(), FieldErrors> {
             "A public client cannot use client_credentials: it has no secret.",
         );
     }
-    for uri in &reg.redirect_uris {
+    for (i, uri) in reg.redirect_uris.iter().enumerate() {
         if let Some(problem) = redirect_uri_error(uri) {
-            push(&mut errors, "redirect_uris", format!("{uri}: {problem}"));
+            push(
+                &mut errors,
+                "redirect_uris",
+                format!("Item {}: {problem}", i + 1),
+            );
+        }
+    }
+    for scope in &reg.privileged_scopes {
+        if !super::scope::is_token(scope) {
+            push(
+                &mut errors,
+                "privileged_scopes",
+                "A scope is one word of printable ASCII characters.",
+            );
         }
     }
     if reg.grant_types.iter().any(|g| g == "authorization_code") && reg.redirect_uris.is_empty() {
@@ -200,6 +257,7 @@ pub async fn register(store: &Store, reg: Registration) -> Result<Registered, Re
             client_type: &reg.client_type,
             grant_types: &reg.grant_types,
             redirect_uris: &reg.redirect_uris,
+            privileged_scopes: &reg.privileged_scopes,
             owner_id: reg.owner_id,
         })
         .await?;
@@ -228,22 +286,22 @@ pub async fn authenticate(
     body_secret: Option<&str>,
 ) -> Result<Application, OAuthError> {
     let failed = || OAuthError::invalid_client("Client authentication failed.");
-    let basic =
-        match crate::schemes::authorization_words(headers.get(header::AUTHORIZATION), b"basic") {
-            Some(mut words) => {
-                let (Some(encoded), None) = (words.next(), words.next()) else {
-                    return Err(failed());
-                };
-                let decoded = STANDARD.decode(encoded).map_err(|_| failed())?;
-                let text = String::from_utf8(decoded).map_err(|_| failed())?;
-                let (id, secret) = text.split_once(':').ok_or_else(failed)?;
-                Some((
-                    form_decode(id).ok_or_else(failed)?,
-                    form_decode(secret).ok_or_else(failed)?,
-                ))
-            }
-            None => None,
-        };
+    let basic = match crate::net::authorization_words(headers.get(header::AUTHORIZATION), b"basic")
+    {
+        Some(mut words) => {
+            let (Some(encoded), None) = (words.next(), words.next()) else {
+                return Err(failed());
+            };
+            let decoded = STANDARD.decode(encoded).map_err(|_| failed())?;
+            let text = String::from_utf8(decoded).map_err(|_| failed())?;
+            let (id, secret) = text.split_once(':').ok_or_else(failed)?;
+            Some((
+                form_decode(id).ok_or_else(failed)?,
+                form_decode(secret).ok_or_else(failed)?,
+            ))
+        }
+        None => None,
+    };
     let (client_id, presented) =
         match (basic, body_id, body_secret) {
             (Some(_), _, Some(_)) => return Err(OAuthError::invalid_request(

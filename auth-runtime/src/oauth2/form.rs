@@ -20,7 +20,13 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 /// A form body, documented as `T`'s schema; the value is the parse result.
 pub struct OAuthForm<T>(pub Result<T, OAuthError>);
 
-fn parse<T: DeserializeOwned>(content_type: Option<&str>, bytes: &[u8]) -> Result<T, OAuthError> {
+/// Parses the form; `known` lists the parameters the endpoint reads (others are
+/// ignored, RFC 6749 §3.1: "MUST ignore unrecognized request parameters").
+fn parse<T: DeserializeOwned>(
+    content_type: Option<&str>,
+    bytes: &[u8],
+    known: Option<&[&str]>,
+) -> Result<T, OAuthError> {
     let media = content_type
         .and_then(|c| c.split(';').next())
         .map(|c| c.trim().to_ascii_lowercase());
@@ -39,11 +45,16 @@ fn parse<T: DeserializeOwned>(content_type: Option<&str>, bytes: &[u8]) -> Resul
     }
     let mut fields = serde_json::Map::new();
     let mut seen = BTreeMap::new();
-    for (k, v) in url::form_urlencoded::parse(bytes) {
+    let recognised = url::form_urlencoded::parse(bytes)
+        .filter(|(k, _)| known.is_none_or(|known| known.contains(&&**k)));
+    for (k, v) in recognised {
+        if k.contains('\0') || v.contains('\0') {
+            return Err(OAuthError::invalid_request(crate::input::NULL_CHARACTERS));
+        }
         if seen.insert(k.to_string(), ()).is_some() {
-            return Err(OAuthError::invalid_request(format!(
-                "The {k} parameter is repeated; send each parameter once."
-            )));
+            return Err(OAuthError::invalid_request(
+                "A parameter is repeated; send each parameter once.",
+            ));
         }
         fields.insert(k.into_owned(), serde_json::Value::String(v.into_owned()));
     }
@@ -51,7 +62,7 @@ fn parse<T: DeserializeOwned>(content_type: Option<&str>, bytes: &[u8]) -> Resul
         .map_err(|_| OAuthError::invalid_request("Malformed request parameters."))
 }
 
-impl<'a, T: DeserializeOwned + Type + Send> ApiExtractor<'a> for OAuthForm<T> {
+impl<'a, T: DeserializeOwned + Type + Send + 'static> ApiExtractor<'a> for OAuthForm<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -82,7 +93,7 @@ impl<'a, T: DeserializeOwned + Type + Send> ApiExtractor<'a> for OAuthForm<T> {
             .and_then(|v| v.to_str().ok());
         let result = match body.take() {
             Ok(b) => match b.into_bytes_limit(MAX_FORM_BYTES).await {
-                Ok(bytes) => parse(content_type, &bytes),
+                Ok(bytes) => parse(content_type, &bytes, crate::input::known_fields::<T>()),
                 Err(_) => Err(OAuthError::invalid_request(
                     "The request body is too large or unreadable.",
                 )),
@@ -105,12 +116,15 @@ mod tests {
     #[test]
     fn parses_forms_and_refuses_the_rest() {
         let form = "application/x-www-form-urlencoded; charset=utf-8";
-        let p: P = parse(Some(form), b"a=x+y%21").unwrap();
+        let p: P = parse(Some(form), b"a=x+y%21", Some(&["a"])).unwrap();
         assert_eq!(p.a.as_deref(), Some("x y!"));
-        let e = parse::<P>(Some("application/json"), b"{}").unwrap_err();
+        let e = parse::<P>(Some("application/json"), b"{}", Some(&["a"])).unwrap_err();
         assert!(e.description().contains("not JSON"), "{e}");
-        let e = parse::<P>(Some(form), b"a=1&a=2").unwrap_err();
+        let e = parse::<P>(Some(form), b"a=1&a=2", Some(&["a"])).unwrap_err();
         assert_eq!(e.error(), "invalid_request");
-        assert!(parse::<P>(None, b"a=1").is_err());
+        assert!(parse::<P>(None, b"a=1", Some(&["a"])).is_err());
+        // Unrecognised parameters are ignored, repeated or not, NUL or not.
+        let p: P = parse(Some(form), b"a=1&z=1&z=%00", Some(&["a"])).unwrap();
+        assert_eq!(p.a.as_deref(), Some("1"));
     }
 }

@@ -23,4 +23,8 @@ pub mod pkce;
 pub mod scope;
 pub mod token;
 
-pub use self::{api::OAuth2Api, error::OAuthError, form::OAuthForm};
+pub use self::{
+    api::{ApplicationsApi, AuthorizePages, OAuth2Api, TokenEndpoints},
+    error::OAuthError,
+    form::OAuthForm,
+};

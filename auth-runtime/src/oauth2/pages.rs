@@ -96,6 +96,26 @@ pub(crate) fn error(message: &str) -> String {
     )
 }
 
+/// An invalid request from a known client: the problem, and for a logged-in user a
+/// link that takes the error back to the client (the user chooses to go there).
+pub(crate) fn error_for_client(message: &str, back: Option<&str>) -> String {
+    let link = back
+        .map(|to| {
+            format!(
+                "<p><a href=\"{}\" rel=\"noreferrer\">Return to the application</a>, which will be told of the error.</p>\n",
+                attr(to)
+            )
+        })
+        .unwrap_or_default();
+    page(
+        "Authorization error",
+        &format!(
+            "<h1>This authorization request is invalid</h1>\n<p class=\"error\">{}</p>\n{link}",
+            text(message)
+        ),
+    )
+}
+
 /// The login form of the authorization flow; posts back to `/o/login/`.
 pub(crate) fn login(next: &str, problem: Option<&str>) -> String {
     let problem = problem

@@ -16,6 +16,18 @@ pub fn well_formed(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
+/// The `S256` challenge of a verifier: base64url(SHA-256(verifier)).
+///
+/// ```
+/// use auth_runtime::oauth2::pkce::challenge_s256;
+/// // RFC 7636, appendix B.
+/// assert_eq!(challenge_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+///            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+/// ```
+pub fn challenge_s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
 /// Whether `verifier` answers `challenge` under `method` (`S256` or `plain`),
 /// comparing in constant time.
 ///
@@ -32,7 +44,7 @@ pub fn verify(challenge: &str, method: &str, verifier: &str) -> bool {
         return false;
     }
     let computed = match method {
-        "S256" => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
+        "S256" => challenge_s256(verifier),
         "plain" => verifier.to_owned(),
         _ => return false,
     };

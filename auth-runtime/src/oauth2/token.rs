@@ -9,7 +9,7 @@ use super::{client, pkce, scope, OAuthError};
 use crate::{
     context::AuthContext,
     secret,
-    store::{now, Application, Claim},
+    store::{now, Application, Claim, NewTokens},
 };
 
 /// The form parameters of a token request (every grant's, all optional here so that a
@@ -66,58 +66,69 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, OAuthE
         .ok_or_else(|| OAuthError::invalid_request(format!("Missing {name} parameter.")))
 }
 
-/// Issues an access token (and a refresh token when `with_refresh`) in `family`.
+/// New tokens, before they are stored: the values for the response, the digests for
+/// the store.
+struct Minted {
+    access: String,
+    refresh: Option<String>,
+    stored: NewTokens,
+    lifetime: u64,
+}
+
+impl Minted {
+    /// An access token, and a refresh token when `with_refresh`; `access_scope` when the
+    /// access token is narrower than its grant.
+    fn new(ctx: &AuthContext, with_refresh: bool, access_scope: Option<String>) -> Self {
+        let settings = &ctx.settings().oauth2;
+        let lifetime = settings.access_token_lifetime;
+        let later = |s: u64| now().saturating_add(i64::try_from(s).unwrap_or(i64::MAX));
+        let access = secret::random_urlsafe(32);
+        let refresh = with_refresh.then(|| secret::random_urlsafe(32));
+        let stored = NewTokens {
+            access_digest: secret::digest(&access),
+            access_expires_at: later(lifetime),
+            access_scope,
+            refresh: refresh.as_deref().map(|r| {
+                (
+                    secret::digest(r),
+                    settings.refresh_token_lifetime.map(later),
+                )
+            }),
+        };
+        Self {
+            access,
+            refresh,
+            stored,
+            lifetime,
+        }
+    }
+
+    fn response(self, scope: &str) -> TokenResponse {
+        TokenResponse {
+            access_token: self.access,
+            expires_in: self.lifetime,
+            token_type: "Bearer".into(),
+            scope: self.stored.access_scope.unwrap_or_else(|| scope.to_owned()),
+            refresh_token: self.refresh,
+        }
+    }
+}
+
+/// Issues an access token (and, for a user, a refresh token when `with_refresh`) in
+/// `family`, for a grant that spends nothing (password, client credentials).
 async fn issue(
     ctx: &AuthContext,
     app: &Application,
     user_id: Option<i64>,
     scopes: &str,
-    refresh_scopes: &str,
     family: &str,
     with_refresh: bool,
 ) -> Result<TokenResponse, OAuthError> {
-    let settings = &ctx.settings().oauth2;
-    let store = ctx.store();
-    let access = secret::random_urlsafe(32);
-    let lifetime = settings.access_token_lifetime;
-    let expires_at = now().saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX));
-    store
-        .create_access_token(
-            &secret::digest(&access),
-            app.id,
-            user_id,
-            scopes,
-            family,
-            expires_at,
-        )
+    let minted = Minted::new(ctx, with_refresh && user_id.is_some(), None);
+    ctx.store()
+        .issue_tokens(app.id, user_id, scopes, family, &minted.stored)
         .await?;
-    let refresh_token = match (with_refresh, user_id) {
-        (true, Some(user_id)) => {
-            let refresh = secret::random_urlsafe(32);
-            let expires = settings
-                .refresh_token_lifetime
-                .map(|s| now().saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
-            store
-                .create_refresh_token(
-                    &secret::digest(&refresh),
-                    app.id,
-                    user_id,
-                    refresh_scopes,
-                    family,
-                    expires,
-                )
-                .await?;
-            Some(refresh)
-        }
-        _ => None,
-    };
-    Ok(TokenResponse {
-        access_token: access,
-        expires_in: lifetime,
-        token_type: "Bearer".into(),
-        scope: scopes.to_owned(),
-        refresh_token,
-    })
+    Ok(minted.response(scopes))
 }
 
 /// Answers a token request: authenticates the client, then runs its grant.
@@ -140,8 +151,10 @@ pub async fn token(
     .await?;
     let grant_type = required(&req.grant_type, "grant_type")?;
     if !super::client::GRANT_TYPES.contains(&grant_type) {
+        // Named from the list, not echoed: error bodies never repeat the input.
         return Err(OAuthError::unsupported_grant_type(format!(
-            "Unsupported grant type `{grant_type}`."
+            "Unsupported grant type; use one of {}.",
+            super::client::GRANT_TYPES.join(", ")
         )));
     }
     // A refresh is allowed to any client that was issued a refresh token.
@@ -168,12 +181,12 @@ async fn password_grant(
 ) -> Result<TokenResponse, OAuthError> {
     let username = required(&req.username, "username")?;
     let password = required(&req.password, "password")?;
-    let scopes = scope::resolve(req.scope.as_deref(), &ctx.settings().oauth2)?.join(" ");
+    let scopes = scope::resolve(req.scope.as_deref(), &ctx.settings().oauth2, &[])?.join(" ");
     let Some(user) = ctx.check_credentials(http, username, password).await? else {
         return Err(OAuthError::invalid_grant("Invalid credentials given."));
     };
     let family = secret::random_hex(16);
-    issue(ctx, app, Some(user.id), &scopes, &scopes, &family, true).await
+    issue(ctx, app, Some(user.id), &scopes, &family, true).await
 }
 
 async fn client_credentials_grant(
@@ -186,9 +199,16 @@ async fn client_credentials_grant(
             "A public client cannot use the client_credentials grant.",
         ));
     }
-    let scopes = scope::resolve(req.scope.as_deref(), &ctx.settings().oauth2)?.join(" ");
+    // Privileged scopes only here: for the client's own tokens, as an administrator
+    // allowed them.
+    let scopes = scope::resolve(
+        req.scope.as_deref(),
+        &ctx.settings().oauth2,
+        &app.privileged_scopes,
+    )?
+    .join(" ");
     let family = secret::random_hex(16);
-    issue(ctx, app, None, &scopes, &scopes, &family, false).await
+    issue(ctx, app, None, &scopes, &family, false).await
 }
 
 async fn code_grant(
@@ -198,25 +218,21 @@ async fn code_grant(
 ) -> Result<TokenResponse, OAuthError> {
     let code = required(&req.code, "code")?;
     let store = ctx.store();
-    let grant = match store.claim_code(&secret::digest(code)).await? {
-        Claim::Claimed(grant) => grant,
-        Claim::Replayed(family) => {
-            store.revoke_family(&family).await?;
-            tracing::warn!(client_id = %app.client_id, "authorization code replayed; its tokens are revoked");
-            return Err(OAuthError::invalid_grant(
-                "Authorization code has already been used; the tokens it produced are revoked.",
-            ));
-        }
-        Claim::Invalid => {
-            return Err(OAuthError::invalid_grant(
-                "Invalid or expired authorization code.",
-            ))
-        }
+    let digest = secret::digest(code);
+    // Every check comes before the code is spent, so a failed exchange (a wrong
+    // redirect URI or verifier, another client) leaves it to its rightful client.
+    let Some((grant, spent)) = store.code(&digest).await? else {
+        return Err(OAuthError::invalid_grant(
+            "Invalid or expired authorization code.",
+        ));
     };
     if grant.application_id != app.id {
         return Err(OAuthError::invalid_grant(
             "The authorization code was issued to another client.",
         ));
+    }
+    if spent {
+        return Err(replayed(ctx, app, &grant.family).await?);
     }
     if let Some(expected) = &grant.redirect_uri {
         if req.redirect_uri.as_deref() != Some(expected.as_str()) {
@@ -246,16 +262,30 @@ async fn code_grant(
             ))
         }
     }
-    issue(
-        ctx,
-        app,
-        Some(grant.user_id),
-        &grant.scope,
-        &grant.scope,
-        &grant.family,
-        true,
-    )
-    .await
+    // Spent atomically, with the tokens it buys: of concurrent exchanges that all
+    // passed, one wins.
+    let minted = Minted::new(ctx, true, None);
+    match store.claim_code(&digest, &minted.stored).await? {
+        Claim::Claimed(grant) => Ok(minted.response(&grant.scope)),
+        Claim::Replayed(family) => Err(replayed(ctx, app, &family).await?),
+        Claim::Invalid => Err(OAuthError::invalid_grant(
+            "Invalid or expired authorization code.",
+        )),
+    }
+}
+
+/// A second exchange of a code by its own client: what the code bought is revoked
+/// (RFC 6749 §4.1.2), since one of the two exchanges was not the client's.
+async fn replayed(
+    ctx: &AuthContext,
+    app: &Application,
+    family: &str,
+) -> Result<OAuthError, OAuthError> {
+    ctx.store().revoke_family(family).await?;
+    tracing::warn!(client_id = %app.client_id, "authorization code replayed; its tokens are revoked");
+    Ok(OAuthError::invalid_grant(
+        "Authorization code has already been used; the tokens it produced are revoked.",
+    ))
 }
 
 async fn refresh_grant(
@@ -270,10 +300,11 @@ async fn refresh_grant(
     // the token: another client's token, and a scope wider than the grant (RFC 6749
     // §6: it may narrow, never widen).
     let wanted = match req.scope.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => Some(scope::resolve(Some(text), &ctx.settings().oauth2)?),
+        Some(text) => Some(scope::resolve(Some(text), &ctx.settings().oauth2, &[])?),
         None => None,
     };
-    if let Some(info) = store.refresh_token(&digest).await? {
+    let info = store.refresh_token(&digest).await?;
+    if let Some(info) = &info {
         if info.application_id != app.id {
             return Err(OAuthError::invalid_grant("Invalid refresh token."));
         }
@@ -285,64 +316,35 @@ async fn refresh_grant(
                 "The requested scope exceeds the scope originally granted.",
             ));
         }
-    }
-    let rotate = ctx.settings().oauth2.rotate_refresh_tokens;
-    let grant = if rotate {
-        match store.claim_refresh_token(&digest).await? {
-            Claim::Claimed(grant) => grant,
-            Claim::Replayed(family) => {
-                store.revoke_family(&family).await?;
-                tracing::warn!(client_id = %app.client_id, "rotated refresh token reused; the authorization is revoked");
-                return Err(OAuthError::invalid_grant(
-                    "Refresh token has already been used; the authorization is revoked.",
-                ));
-            }
-            Claim::Invalid => return Err(OAuthError::invalid_grant("Invalid refresh token.")),
-        }
-    } else {
-        match store.refresh_token(&digest).await? {
-            Some(info) => crate::store::RefreshGrant {
-                application_id: info.application_id,
-                user_id: info.user.id,
-                scope: info.scope,
-                family: info.family,
-            },
-            None => return Err(OAuthError::invalid_grant("Invalid refresh token.")),
-        }
-    };
-    // Re-checked on the claimed row, which is authoritative.
-    if grant.application_id != app.id {
-        return Err(OAuthError::invalid_grant("Invalid refresh token."));
-    }
-    let scopes = match &wanted {
-        Some(w) if !scope::within(w, &grant.scope) => {
-            return Err(OAuthError::invalid_scope(
-                "The requested scope exceeds the scope originally granted.",
-            ))
-        }
-        Some(w) => w.join(" "),
-        None => grant.scope.clone(),
-    };
-    match store.user_by_id(grant.user_id).await? {
-        Some(user) if user.is_active => {}
-        _ => {
+        if !info.user.is_active {
             return Err(OAuthError::invalid_grant(
                 "The resource owner is no longer active.",
-            ))
+            ));
         }
     }
-    // The new refresh token keeps the original grant, so that a later refresh may ask
-    // for all of it again.
-    issue(
-        ctx,
-        app,
-        Some(grant.user_id),
-        &scopes,
-        &grant.scope,
-        &grant.family,
-        rotate,
-    )
-    .await
+    let access_scope = wanted.map(|w| w.join(" "));
+    if !ctx.settings().oauth2.rotate_refresh_tokens {
+        let Some(info) = info else {
+            return Err(OAuthError::invalid_grant("Invalid refresh token."));
+        };
+        let scopes = access_scope.as_deref().unwrap_or(&info.scope);
+        return issue(ctx, app, Some(info.user.id), scopes, &info.family, false).await;
+    }
+    // Spent atomically with its successors, which keep the original grant so that a
+    // later refresh may ask for all of it again.
+    let minted = Minted::new(ctx, true, access_scope);
+    match store.claim_refresh_token(&digest, &minted.stored).await? {
+        // The claimed row is the one checked above: a live token is claimed only once.
+        Claim::Claimed(grant) => Ok(minted.response(&grant.scope)),
+        Claim::Replayed(family) => {
+            store.revoke_family(&family).await?;
+            tracing::warn!(client_id = %app.client_id, "rotated refresh token reused; the authorization is revoked");
+            Err(OAuthError::invalid_grant(
+                "Refresh token has already been used; the authorization is revoked.",
+            ))
+        }
+        Claim::Invalid => Err(OAuthError::invalid_grant("Invalid refresh token.")),
+    }
 }
 
 /// RFC 7009: revokes `token` if the authenticated client owns it. A refresh token
@@ -391,12 +393,36 @@ pub struct Introspection {
     pub token_type: Option<String>,
 }
 
-/// RFC 7662: what `token` is, or `{"active": false}` for anything not live.
-pub async fn introspect(ctx: &AuthContext, token: &str) -> Result<Introspection, OAuthError> {
+/// Who asks to introspect, and so which tokens it may learn about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Introspector {
+    /// A client an administrator allowed the `introspection` scope: any token.
+    Any,
+    /// Any other confidential client (by its client id): only tokens issued to it.
+    Client(String),
+}
+
+impl Introspector {
+    fn may_see(&self, client_id: &str) -> bool {
+        match self {
+            Introspector::Any => true,
+            Introspector::Client(own) => own == client_id,
+        }
+    }
+}
+
+/// RFC 7662: what `token` is, or `{"active": false}` for anything not live or not the
+/// caller's to see.
+pub async fn introspect(
+    ctx: &AuthContext,
+    token: &str,
+    caller: &Introspector,
+) -> Result<Introspection, OAuthError> {
     let store = ctx.store();
     let digest = secret::digest(token);
     if let Some(access) = store.access_token(&digest).await? {
-        if access.user.as_ref().is_some_and(|u| !u.is_active) {
+        let hidden = !caller.may_see(&access.client_id);
+        if hidden || access.user.as_ref().is_some_and(|u| !u.is_active) {
             return Ok(Introspection::default());
         }
         return Ok(Introspection {
@@ -409,7 +435,7 @@ pub async fn introspect(ctx: &AuthContext, token: &str) -> Result<Introspection,
         });
     }
     if let Some(refresh) = store.refresh_token(&digest).await? {
-        if refresh.user.is_active {
+        if refresh.user.is_active && caller.may_see(&refresh.client_id) {
             return Ok(Introspection {
                 active: true,
                 scope: Some(refresh.scope),

@@ -1,10 +1,10 @@
-//! DRF's built-in permission classes, and the settings' default permission.
+//! DRF's built-in permission classes.
 
-use super::{Permission, PermissionContext};
+use super::{Anonymous, Permission, PermissionContext};
 use crate::error::Denial;
 
 macro_rules! builtin {
-    ($(#[$doc:meta])* $name:ident, |$ctx:ident| $allowed:expr) => {
+    ($(#[$doc:meta])* $name:ident, $words:literal, |$ctx:ident| $allowed:expr, |$safe:ident| $anonymous:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $name;
@@ -16,6 +16,14 @@ macro_rules! builtin {
                 } else {
                     Err(Denial::default())
                 }
+            }
+
+            fn anonymous(&self, $safe: bool) -> Anonymous {
+                Anonymous::when($anonymous)
+            }
+
+            fn words(&self) -> Option<String> {
+                Some($words.to_owned())
             }
         }
 
@@ -38,7 +46,9 @@ builtin!(
     /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f) }
     /// ```
     AllowAny,
-    |_ctx| true
+    "anyone",
+    |_ctx| true,
+    |_safe| true
 );
 
 builtin!(
@@ -54,7 +64,9 @@ builtin!(
     /// # });
     /// ```
     IsAuthenticated,
-    |ctx| ctx.principal().is_authenticated()
+    "an authenticated user",
+    |ctx| ctx.principal().is_authenticated(),
+    |_safe| false
 );
 
 builtin!(
@@ -72,7 +84,9 @@ builtin!(
     /// # });
     /// ```
     IsAdmin,
-    |ctx| ctx.principal().user().is_some_and(|u| u.is_staff)
+    "an administrator",
+    |ctx| ctx.principal().user().is_some_and(|u| u.is_staff),
+    |_safe| false
 );
 
 builtin!(
@@ -90,50 +104,7 @@ builtin!(
     /// # });
     /// ```
     IsAuthenticatedOrReadOnly,
-    |ctx| ctx.is_safe_method() || ctx.principal().is_authenticated()
+    "an authenticated user, or a read (GET, HEAD, OPTIONS)",
+    |ctx| ctx.is_safe_method() || ctx.principal().is_authenticated(),
+    |safe| safe
 );
-
-/// Names `default_permission` in settings accepts.
-pub const DEFAULT_PERMISSIONS: &[&str] = &[
-    "IsAuthenticated",
-    "IsAdmin",
-    "IsAuthenticatedOrReadOnly",
-    "AllowAny",
-];
-
-/// The permission named by `default_permission` in settings (DRF's
-/// `DEFAULT_PERMISSION_CLASSES`): what an operation with `#[authenticated]` and no
-/// `#[permission(...)]` requires.
-///
-/// ```
-/// # use auth_runtime::{permission::DefaultPermission, Permission, PermissionContext, Principal};
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// // Without an AuthLayer on the request, the default is `IsAuthenticated`.
-/// let req = poem::Request::default();
-/// let anon = Principal::Anonymous;
-/// assert!(DefaultPermission.has_permission(&PermissionContext::new(&req, &anon)).await.is_err());
-/// # });
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultPermission;
-
-object_level_as_request!(DefaultPermission);
-
-impl Permission for DefaultPermission {
-    async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
-        let name = ctx
-            .request()
-            .extensions()
-            .get::<crate::context::RequestAuth>()
-            .map_or("IsAuthenticated", |a| {
-                a.ctx.settings().default_permission.as_str()
-            });
-        match name {
-            "AllowAny" => AllowAny.has_permission(ctx).await,
-            "IsAdmin" => IsAdmin.has_permission(ctx).await,
-            "IsAuthenticatedOrReadOnly" => IsAuthenticatedOrReadOnly.has_permission(ctx).await,
-            // Settings::validate allows nothing else; anything else fails closed.
-            _ => IsAuthenticated.has_permission(ctx).await,
-        }
-    }
-}

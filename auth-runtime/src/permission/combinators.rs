@@ -1,6 +1,6 @@
 //! `&`, `|` and `!` over permissions, at request and object level.
 
-use super::{ObjectPermission, Permission, PermissionContext};
+use super::{Anonymous, ObjectPermission, Permission, PermissionContext, Verdict};
 use crate::error::Denial;
 
 /// Both must allow; the first refusal is reported (`A & B` in `#[permission]`).
@@ -21,6 +21,27 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
     async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
         self.0.has_permission(ctx).await?;
         self.1.has_permission(ctx).await
+    }
+
+    fn anonymous(&self, safe: bool) -> Anonymous {
+        match (self.0.anonymous(safe), self.1.anonymous(safe)) {
+            (Anonymous::Refused, _) | (_, Anonymous::Refused) => Anonymous::Refused,
+            (Anonymous::Admitted, Anonymous::Admitted) => Anonymous::Admitted,
+            _ => Anonymous::Depends,
+        }
+    }
+    async fn explain(&self, ctx: &PermissionContext<'_>) -> Verdict {
+        let parts = vec![self.0.explain(ctx).await, self.1.explain(ctx).await];
+        Verdict::of_parts(self.has_permission(ctx).await, parts)
+    }
+
+    fn permission_names(&self, out: &mut Vec<&'static str>) {
+        self.0.permission_names(out);
+        self.1.permission_names(out);
+    }
+
+    fn words(&self) -> Option<String> {
+        Some(format!("({} and {})", self.0.words()?, self.1.words()?))
     }
 }
 
@@ -55,7 +76,7 @@ pub struct Or<A, B>(pub A, pub B);
 
 /// Of two refusals, the one with a message of its own (the left one if both have).
 fn telling(left: Denial, right: Denial) -> Denial {
-    if left != Denial::default() || right == Denial::default() {
+    if left.has_own_message() || !right.has_own_message() {
         left
     } else {
         right
@@ -71,6 +92,27 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
             Ok(()) => Ok(()),
             Err(right) => Err(telling(left, right)),
         }
+    }
+
+    fn anonymous(&self, safe: bool) -> Anonymous {
+        match (self.0.anonymous(safe), self.1.anonymous(safe)) {
+            (Anonymous::Admitted, _) | (_, Anonymous::Admitted) => Anonymous::Admitted,
+            (Anonymous::Refused, Anonymous::Refused) => Anonymous::Refused,
+            _ => Anonymous::Depends,
+        }
+    }
+    async fn explain(&self, ctx: &PermissionContext<'_>) -> Verdict {
+        let parts = vec![self.0.explain(ctx).await, self.1.explain(ctx).await];
+        Verdict::of_parts(self.has_permission(ctx).await, parts)
+    }
+
+    fn permission_names(&self, out: &mut Vec<&'static str>) {
+        self.0.permission_names(out);
+        self.1.permission_names(out);
+    }
+
+    fn words(&self) -> Option<String> {
+        Some(format!("({} or {})", self.0.words()?, self.1.words()?))
     }
 }
 
@@ -120,6 +162,26 @@ impl<A: Permission> Permission for Not<A> {
             Ok(()) => Err(Denial::default()),
             Err(_) => Ok(()),
         }
+    }
+
+    fn anonymous(&self, safe: bool) -> Anonymous {
+        match self.0.anonymous(safe) {
+            Anonymous::Admitted => Anonymous::Refused,
+            Anonymous::Refused => Anonymous::Admitted,
+            Anonymous::Depends => Anonymous::Depends,
+        }
+    }
+    async fn explain(&self, ctx: &PermissionContext<'_>) -> Verdict {
+        let parts = vec![self.0.explain(ctx).await];
+        Verdict::of_parts(self.has_permission(ctx).await, parts)
+    }
+
+    fn permission_names(&self, out: &mut Vec<&'static str>) {
+        self.0.permission_names(out);
+    }
+
+    fn words(&self) -> Option<String> {
+        Some(format!("not {}", self.0.words()?))
     }
 }
 

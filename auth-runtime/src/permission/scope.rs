@@ -5,11 +5,12 @@
 use super::{Permission, PermissionContext};
 use crate::error::Denial;
 
-fn missing(scope: &str) -> Denial {
+fn missing(scope: &'static str) -> Denial {
     Denial::new(format!(
         "This action needs a token with the `{scope}` scope."
     ))
     .with_code("insufficient_scope")
+    .missing_scope(scope)
 }
 
 /// The credential grants this scope. Credentials without scopes (sessions, DRF
@@ -32,12 +33,21 @@ fn missing(scope: &str) -> Denial {
 pub struct HasScope(pub &'static str);
 
 impl Permission for HasScope {
+    fn words(&self) -> Option<String> {
+        Some(format!("a token with the `{}` scope", self.0))
+    }
+
     async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
         if ctx.principal().has_scope(self.0) {
             Ok(())
         } else {
             Err(missing(self.0))
         }
+    }
+
+    /// An anonymous caller has no scopes.
+    fn anonymous(&self, _safe: bool) -> super::Anonymous {
+        super::Anonymous::Refused
     }
 }
 
@@ -60,6 +70,10 @@ impl Permission for HasScope {
 pub struct ReadWriteScope;
 
 impl Permission for ReadWriteScope {
+    fn words(&self) -> Option<String> {
+        Some("a token with the `read` scope to read, `write` to write".to_owned())
+    }
+
     async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
         let needed = if ctx.is_safe_method() {
             "read"
@@ -71,6 +85,11 @@ impl Permission for ReadWriteScope {
         } else {
             Err(missing(needed))
         }
+    }
+
+    /// An anonymous caller has no scopes.
+    fn anonymous(&self, _safe: bool) -> super::Anonymous {
+        super::Anonymous::Refused
     }
 }
 
@@ -88,12 +107,21 @@ impl Permission for ReadWriteScope {
 pub struct IsScoped;
 
 impl Permission for IsScoped {
+    fn words(&self) -> Option<String> {
+        Some("a credential with scopes".to_owned())
+    }
+
     async fn has_permission(&self, ctx: &PermissionContext<'_>) -> Result<(), Denial> {
         if ctx.principal().scopes().is_some() {
             Ok(())
         } else {
             Err(Denial::default())
         }
+    }
+
+    /// An anonymous caller has no scopes.
+    fn anonymous(&self, _safe: bool) -> super::Anonymous {
+        super::Anonymous::Refused
     }
 }
 

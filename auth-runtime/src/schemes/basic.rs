@@ -6,10 +6,13 @@ use base64::{
 use poem::{http::header, Request};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
 
-use super::{authorization_words, failed};
+use crate::net::authorization_words;
 use crate::{
     authenticator::{Authenticator, Outcome},
     context::AuthContext,
+    csrf,
+    error::AuthError,
+    permission::is_safe,
     principal::Identity,
 };
 
@@ -25,8 +28,14 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 ///
 /// **HTTPS only**: the password travels with every request.
 ///
-/// Besides RFC 7617's form, `Basic <username> <password>` (two words, not encoded), as
-/// some tutorials write it, is read as the same credentials.
+/// A browser that has been given Basic credentials sends them on its own, like a
+/// cookie: an unsafe request that the browser marks as cross-origin is refused (403
+/// `CSRF Failed: ...`) before the password is checked. And so that browsers are not
+/// led to store them at all, 401s advertise Basic only when it is the operation's
+/// only scheme, unless `basic.challenge` is on.
+///
+/// `Basic <username> <password>` (two words, not encoded), as one tutorial misprints
+/// it, is refused as DRF refuses it (RFC 7617 wants base64).
 ///
 /// ```
 /// use auth_runtime::{schemes::Basic, Authenticator};
@@ -41,8 +50,17 @@ fn decode_text(bytes: Vec<u8>) -> String {
         .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect())
 }
 
+/// 401 with DRF's message and this scheme's challenge: the client did use Basic, so
+/// the answer names it, whatever the chain's other schemes.
+fn failed(detail: &'static str) -> Outcome {
+    Outcome::Invalid(
+        AuthError::authentication_failed(detail)
+            .with_scheme_challenge(Basic::CHALLENGE, Basic::CHALLENGE.to_owned()),
+    )
+}
+
 impl Authenticator for Basic {
-    const NAME: &'static str = "basic";
+    const NAME: &'static str = auth_grammar::schemes::BASIC;
     const CHALLENGE: &'static str = "Basic realm=\"api\"";
 
     fn register(registry: &mut Registry) {
@@ -81,15 +99,17 @@ impl Authenticator for Basic {
                     None => (text, String::new()),
                 }
             }
-            (Some(user), Some(pass), None) => {
-                (decode_text(user.to_vec()), decode_text(pass.to_vec()))
-            }
-            (Some(_), Some(_), Some(_)) => {
+            (Some(_), Some(_), _) => {
                 return failed(
                     "Invalid basic header. Credentials string should not contain spaces.",
                 )
             }
         };
+        if !is_safe(req.method()) {
+            if let Err(reason) = csrf::check_origin(req, &ctx.settings().session) {
+                return Outcome::Invalid(AuthError::CsrfFailed(reason));
+            }
+        }
         match ctx.check_credentials(req, &username, &password).await {
             Ok(Some(user)) => Outcome::Authenticated(Identity::new(user, Self::NAME)),
             // Inactive users are refused like unknown ones, as Django's ModelBackend does.

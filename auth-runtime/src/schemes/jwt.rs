@@ -1,12 +1,12 @@
 use poem::{http::header, Request};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
 
-use super::authorization_words;
+use crate::net::authorization_words;
 use crate::{
     authenticator::{Authenticator, Outcome},
     context::AuthContext,
     error::AuthError,
-    jwt::{looks_like_jwt, TokenError},
+    jwt::TokenError,
     principal::Identity,
 };
 
@@ -24,7 +24,7 @@ use crate::{
 pub struct Jwt;
 
 impl Authenticator for Jwt {
-    const NAME: &'static str = "jwt";
+    const NAME: &'static str = auth_grammar::schemes::JWT;
     const CHALLENGE: &'static str = "Bearer realm=\"api\"";
 
     fn register(registry: &mut Registry) {
@@ -32,7 +32,7 @@ impl Authenticator for Jwt {
             Self::NAME,
             MetaSecurityScheme {
                 ty: "http",
-                description: Some("JWT access token from `POST /api/token/`, sent as `Authorization: Bearer <access>`."),
+                description: Some("JWT access token from the token obtain view, sent as `Authorization: Bearer <access>`."),
                 name: None,
                 key_in: None,
                 scheme: Some("bearer"),
@@ -64,13 +64,10 @@ impl Authenticator for Jwt {
                 ))
             }
         };
-        // A bearer token that is not a JWT may be a later scheme's (OAuth2).
-        let token = match std::str::from_utf8(token) {
-            Ok(t) if looks_like_jwt(t) => t,
-            _ => return Outcome::Declined(TokenError::Invalid.into_auth_error()),
-        };
-        match ctx.jwt().authenticate(ctx.store(), token).await {
-            Ok((user, claims)) => {
+        match ctx.jwt().authenticate_bearer(ctx.store(), token).await {
+            // A bearer token that is not a JWT may be a later scheme's (OAuth2).
+            Ok(None) => Outcome::Declined(TokenError::Invalid.into_auth_error()),
+            Ok(Some((user, claims))) => {
                 let mut id = Identity::new(user, Self::NAME);
                 id.scopes = claims
                     .get("scope")

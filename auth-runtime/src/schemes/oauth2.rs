@@ -1,9 +1,7 @@
 use poem::{http::header, Request};
-use poem_openapi::registry::{
-    MetaOAuthFlow, MetaOAuthFlows, MetaOAuthScope, MetaSecurityScheme, Registry,
-};
+use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
 
-use super::authorization_words;
+use crate::net::authorization_words;
 use crate::{
     authenticator::{Authenticator, Outcome},
     context::AuthContext,
@@ -35,24 +33,13 @@ pub const AUTHORIZE_URL: &str = "/o/authorize/";
 /// ```
 pub struct OAuth2;
 
-const SCOPES: &[(&str, &str)] = &[
-    ("read", "Reading scope"),
-    ("write", "Writing scope"),
-    ("introspection", "Introspect other tokens"),
-];
-
 fn flow(authorization_url: Option<&'static str>) -> Option<MetaOAuthFlow> {
     Some(MetaOAuthFlow {
         authorization_url,
         token_url: Some(TOKEN_URL),
         refresh_url: Some(TOKEN_URL),
-        scopes: SCOPES
-            .iter()
-            .map(|(name, description)| MetaOAuthScope {
-                name,
-                description: Some(description),
-            })
-            .collect(),
+        // The configured scopes: `ApiDocs` writes them from the settings.
+        scopes: Vec::new(),
     })
 }
 
@@ -69,7 +56,7 @@ fn invalid_token(description: &'static str) -> Outcome {
 }
 
 impl Authenticator for OAuth2 {
-    const NAME: &'static str = "oauth2";
+    const NAME: &'static str = auth_grammar::schemes::OAUTH2;
     const CHALLENGE: &'static str = "Bearer realm=\"api\"";
 
     fn register(registry: &mut Registry) {
@@ -78,7 +65,7 @@ impl Authenticator for OAuth2 {
             MetaSecurityScheme {
                 ty: "oauth2",
                 description: Some(
-                    "OAuth2 access token from `/o/token/` (password, client credentials, or authorization code with PKCE), sent as `Authorization: Bearer <token>`.",
+                    "OAuth2 access token from this server's token endpoint (password, client credentials, or authorization code with PKCE), sent as `Authorization: Bearer <token>`.",
                 ),
                 name: None,
                 key_in: None,
@@ -108,7 +95,9 @@ impl Authenticator for OAuth2 {
         let Ok(token) = std::str::from_utf8(token) else {
             return invalid_token("Malformed bearer token.");
         };
-        if looks_like_jwt(token) {
+        // The dot first: this server's tokens have none, and the full check reads every
+        // byte.
+        if memchr::memchr(b'.', token.as_bytes()).is_some() && looks_like_jwt(token) {
             return Outcome::NotMine;
         }
         let grant = match ctx.store().access_token(&secret::digest(token)).await {

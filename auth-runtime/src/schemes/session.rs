@@ -27,9 +27,8 @@ use crate::{
 pub struct Session;
 
 impl Authenticator for Session {
-    const NAME: &'static str = "session";
-    const CHALLENGE: &'static str =
-        "Cookie realm=\"api\", form-action=\"/api/accounts/login/\", cookie-name=\"sessionid\"";
+    const NAME: &'static str = auth_grammar::schemes::SESSION;
+    const CHALLENGE: &'static str = "Cookie realm=\"api\", cookie-name=\"sessionid\"";
 
     fn register(registry: &mut Registry) {
         registry.create_security_scheme(
@@ -37,7 +36,7 @@ impl Authenticator for Session {
             MetaSecurityScheme {
                 ty: "apiKey",
                 description: Some(
-                    "Session cookie set by `POST /api/accounts/login/`. Unsafe methods are refused when a browser marks them cross-origin.",
+                    "Session cookie set by the login view. Unsafe methods are refused when a browser marks them cross-origin.",
                 ),
                 name: Some(SESSION_COOKIE),
                 key_in: Some("cookie"),

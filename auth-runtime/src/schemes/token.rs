@@ -1,7 +1,8 @@
 use poem::{http::header, Request};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
 
-use super::{authorization_words, failed};
+use super::failed;
+use crate::net::authorization_words;
 use crate::{
     api_token::{self, KeyCheck},
     authenticator::{Authenticator, Outcome},
@@ -25,7 +26,7 @@ use crate::{
 pub struct Token;
 
 impl Authenticator for Token {
-    const NAME: &'static str = "token";
+    const NAME: &'static str = auth_grammar::schemes::TOKEN;
     const CHALLENGE: &'static str = "Token realm=\"api\"";
 
     fn register(registry: &mut Registry) {
@@ -34,7 +35,7 @@ impl Authenticator for Token {
             MetaSecurityScheme {
                 ty: "apiKey",
                 description: Some(
-                    "DRF-style API token from `POST /api/token-auth/`, sent as `Authorization: Token <key>` (type the word `Token`, a space and the key).",
+                    "DRF-style API token from the token view, sent as `Authorization: Token <key>` (type the word `Token`, a space and the key).",
                 ),
                 name: Some("Authorization"),
                 key_in: Some("header"),

@@ -125,9 +125,7 @@ impl Store {
             .bind(user_id)
             .execute(&self.pool)
             .await?;
-        if let Some(cache) = &self.cache {
-            cache.forget_token(id);
-        }
+        self.revoked(&[super::cache::Event::Token(id)]).await;
         Ok(r.rows_affected() > 0)
     }
 
@@ -142,9 +140,8 @@ impl Store {
             .bind(name)
             .execute(&self.pool)
             .await?;
-        if let Some(cache) = &self.cache {
-            cache.forget_tokens_of(user_id);
-        }
+        self.revoked(&[super::cache::Event::TokensOf(user_id)])
+            .await;
         Ok(r.rows_affected())
     }
 }

@@ -3,8 +3,9 @@
 //! trip.
 //!
 //! Revocation stays immediate on the instance that performs it: every store method that
-//! ends a credential or changes a user drops the affected entries after its write.
-//! Other instances sharing the database see the change when their entries expire, after
+//! ends a credential or changes a user drops the affected entries after its write, and
+//! announces the same [`Event`]s to the other instances sharing the database (see
+//! [`bus`](super::bus)), which drop them too. When that channel is down, an entry lives
 //! at most `credential_cache_ttl` seconds (`0` turns the cache off).
 //!
 //! A lookup that raced with an invalidation is not cached: every invalidation bumps an
@@ -18,7 +19,7 @@ use std::{
 
 use moka::sync::Cache as Moka;
 
-use crate::principal::User;
+use crate::{principal::User, secret::DigestHash};
 
 /// Entries per kind, at most.
 const CAPACITY: u64 = 100_000;
@@ -50,15 +51,85 @@ pub(crate) struct CachedAccess {
     pub(crate) family: String,
 }
 
-pub(crate) struct Cache {
-    epoch: AtomicU64,
-    pub(crate) users: Moka<i64, (User, i64)>,
-    pub(crate) sessions: Moka<String, CachedSession>,
-    pub(crate) tokens: Moka<String, CachedToken>,
-    pub(crate) access: Moka<String, CachedAccess>,
+/// What a write revoked or changed, as the cache forgets it. Other instances receive
+/// the same events (see [`Event::encode`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A user changed (password, active flag, staff flags, email).
+    User(i64),
+    /// Every session of a user ended.
+    SessionsOf(i64),
+    /// One session ended (its key's digest).
+    Session(String),
+    /// One API token was revoked (its row id).
+    Token(i64),
+    /// API tokens of a user were revoked.
+    TokensOf(i64),
+    /// One OAuth2 access token was revoked (its digest).
+    Access(String),
+    /// Every OAuth2 access token of a user was revoked.
+    AccessOf(i64),
+    /// One OAuth2 authorization (a token family) was revoked.
+    Family(String),
+    /// An OAuth2 application was deleted.
+    Application(i64),
+    /// A grant, a revocation or a group membership changed.
+    Permissions,
 }
 
-fn build<K, V>(ttl: Duration) -> Moka<K, V>
+impl Event {
+    /// `kind:value`, the form sent to other instances. Values are ids, hex digests and
+    /// the server's own family ids: none holds a newline, the events' separator.
+    pub(crate) fn encode(&self) -> String {
+        match self {
+            Event::User(id) => format!("user:{id}"),
+            Event::SessionsOf(id) => format!("sessions-of:{id}"),
+            Event::Session(digest) => format!("session:{digest}"),
+            Event::Token(id) => format!("token:{id}"),
+            Event::TokensOf(id) => format!("tokens-of:{id}"),
+            Event::Access(digest) => format!("access:{digest}"),
+            Event::AccessOf(id) => format!("access-of:{id}"),
+            Event::Family(family) => format!("family:{family}"),
+            Event::Application(id) => format!("application:{id}"),
+            Event::Permissions => "permissions:".to_owned(),
+        }
+    }
+
+    /// The event [`Event::encode`] wrote, or `None` for anything else.
+    // Read by the channels, which the `postgres` and `redis` features build.
+    #[cfg_attr(not(any(feature = "postgres", feature = "redis")), allow(dead_code))]
+    pub(crate) fn decode(text: &str) -> Option<Self> {
+        let (kind, value) = text.split_once(':')?;
+        let id = || value.parse::<i64>().ok();
+        Some(match kind {
+            "user" => Event::User(id()?),
+            "sessions-of" => Event::SessionsOf(id()?),
+            "session" => Event::Session(value.to_owned()),
+            "token" => Event::Token(id()?),
+            "tokens-of" => Event::TokensOf(id()?),
+            "access" => Event::Access(value.to_owned()),
+            "access-of" => Event::AccessOf(id()?),
+            "family" => Event::Family(value.to_owned()),
+            "application" => Event::Application(id()?),
+            "permissions" => Event::Permissions,
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) struct Cache {
+    epoch: AtomicU64,
+    /// By id: the hash mixes the id's bits, which is all a sequential key needs.
+    pub(crate) users: Moka<i64, (User, i64), DigestHash>,
+    /// The rest by the hex digest of their secret.
+    pub(crate) sessions: Moka<String, CachedSession, DigestHash>,
+    pub(crate) tokens: Moka<String, CachedToken, DigestHash>,
+    pub(crate) access: Moka<String, CachedAccess, DigestHash>,
+    /// The named permissions each user holds (directly or through groups).
+    pub(crate) permissions: Moka<i64, std::sync::Arc<[String]>, DigestHash>,
+}
+
+fn build<K, V>(ttl: Duration) -> Moka<K, V, DigestHash>
 where
     K: std::hash::Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
@@ -67,7 +138,7 @@ where
         .max_capacity(CAPACITY)
         .time_to_live(ttl)
         .support_invalidation_closures()
-        .build()
+        .build_with_hasher(DigestHash)
 }
 
 impl std::fmt::Debug for Cache {
@@ -84,6 +155,7 @@ impl Cache {
             sessions: build(ttl),
             tokens: build(ttl),
             access: build(ttl),
+            permissions: build(ttl),
         }
     }
 
@@ -101,45 +173,80 @@ impl Cache {
         self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Forgets what `event` made stale.
+    pub(crate) fn apply(&self, event: &Event) {
+        match event {
+            Event::User(id) => self.forget_user(*id),
+            Event::SessionsOf(id) => self.forget_sessions_of(*id),
+            Event::Session(digest) => self.forget_session(digest),
+            Event::Token(id) => self.forget_token(*id),
+            Event::TokensOf(id) => self.forget_tokens_of(*id),
+            Event::Access(digest) => self.forget_access(digest),
+            Event::AccessOf(id) => self.forget_access_of(*id),
+            Event::Family(family) => self.forget_family(family),
+            Event::Application(id) => self.forget_application(*id),
+            Event::Permissions => self.forget_permissions(),
+        }
+    }
+
+    /// Forgets everything: events may have been missed (the channel that carries
+    /// them from other instances was down).
+    #[cfg_attr(not(any(feature = "postgres", feature = "redis")), allow(dead_code))]
+    pub(crate) fn forget_all(&self) {
+        self.bump();
+        self.users.invalidate_all();
+        self.sessions.invalidate_all();
+        self.tokens.invalidate_all();
+        self.access.invalidate_all();
+        self.permissions.invalidate_all();
+    }
+
     /// A user changed (password, active flag, staff flags, email).
-    pub(crate) fn forget_user(&self, user_id: i64) {
+    fn forget_user(&self, user_id: i64) {
         self.bump();
         self.users.invalidate(&user_id);
     }
 
     /// Every session of a user ended.
-    pub(crate) fn forget_sessions_of(&self, user_id: i64) {
+    fn forget_sessions_of(&self, user_id: i64) {
         self.bump();
         let _ = self
             .sessions
             .invalidate_entries_if(move |_, s| s.user_id == user_id);
     }
 
-    pub(crate) fn forget_session(&self, digest: &str) {
+    fn forget_session(&self, digest: &str) {
         self.bump();
         self.sessions.invalidate(digest);
     }
 
-    pub(crate) fn forget_token(&self, token_id: i64) {
+    fn forget_token(&self, token_id: i64) {
         self.bump();
         let _ = self
             .tokens
             .invalidate_entries_if(move |_, t| t.id == token_id);
     }
 
-    pub(crate) fn forget_tokens_of(&self, user_id: i64) {
+    fn forget_tokens_of(&self, user_id: i64) {
         self.bump();
         let _ = self
             .tokens
             .invalidate_entries_if(move |_, t| t.user_id == user_id);
     }
 
-    pub(crate) fn forget_access(&self, digest: &str) {
+    fn forget_access(&self, digest: &str) {
         self.bump();
         self.access.invalidate(digest);
     }
 
-    pub(crate) fn forget_family(&self, family: &str) {
+    fn forget_access_of(&self, user_id: i64) {
+        self.bump();
+        let _ = self
+            .access
+            .invalidate_entries_if(move |_, a| a.user_id == Some(user_id));
+    }
+
+    fn forget_family(&self, family: &str) {
         self.bump();
         let family = family.to_owned();
         let _ = self
@@ -147,10 +254,42 @@ impl Cache {
             .invalidate_entries_if(move |_, a| a.family == family);
     }
 
-    pub(crate) fn forget_application(&self, application_id: i64) {
+    /// A grant, a revocation or a group membership changed: every permission set.
+    fn forget_permissions(&self) {
+        self.bump();
+        self.permissions.invalidate_all();
+    }
+
+    fn forget_application(&self, application_id: i64) {
         self.bump();
         let _ = self
             .access
             .invalidate_entries_if(move |_, a| a.application_id == application_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Event;
+
+    #[test]
+    fn events_survive_the_wire() {
+        let all = [
+            Event::User(1),
+            Event::SessionsOf(2),
+            Event::Session("ab12".into()),
+            Event::Token(3),
+            Event::TokensOf(4),
+            Event::Access("cd34".into()),
+            Event::AccessOf(5),
+            Event::Family("f-6".into()),
+            Event::Application(7),
+            Event::Permissions,
+        ];
+        for e in all {
+            assert_eq!(Event::decode(&e.encode()), Some(e));
+        }
+        assert_eq!(Event::decode("user:x"), None);
+        assert_eq!(Event::decode("nonsense"), None);
     }
 }

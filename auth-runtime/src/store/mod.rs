@@ -2,8 +2,6 @@
 //! PostgreSQL (`postgres://...`, shared by several instances). One set of queries
 //! serves both through sqlx's `Any` driver; migrations are per backend and embedded.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use sqlx::{
     any::{AnyPoolOptions, AnyRow},
     AnyPool, Row,
@@ -12,33 +10,23 @@ use sqlx::{
 use crate::principal::User;
 
 mod api_tokens;
+mod bus;
 mod cache;
 mod jwt;
 mod oauth2;
+mod perms;
 mod sessions;
 mod users;
 
 pub use api_tokens::ApiToken;
+pub use bus::Announce;
 pub use oauth2::{
-    AccessGrant, Application, AuthorizedToken, Claim, CodeGrant, NewApplication, RefreshGrant,
-    RefreshInfo,
+    AccessGrant, Application, AuthorizedToken, Claim, CodeGrant, NewApplication, NewTokens,
+    RefreshGrant, RefreshInfo,
 };
+pub use perms::{Grantee, GroupInfo, Source};
 
-/// Current Unix time in seconds.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// Current Unix time in milliseconds.
-pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use crate::clock::{now, now_millis};
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +35,20 @@ pub enum Backend {
     Sqlite,
     /// PostgreSQL.
     Postgres,
+}
+
+impl Backend {
+    /// The Cargo feature that builds its driver.
+    ///
+    /// ```
+    /// assert_eq!(auth_runtime::store::Backend::Postgres.feature(), "postgres");
+    /// ```
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
 }
 
 /// A storage failure.
@@ -58,12 +60,21 @@ pub enum StoreError {
     /// The URL names no supported database.
     #[error("unsupported database URL (expected sqlite:// or postgres://)")]
     UnsupportedUrl,
+    /// The URL names a database this build leaves out.
+    #[error("this database needs auth-runtime's `{0}` feature")]
+    NotBuilt(&'static str),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The channel that announces revocations to other instances could not be set up.
+    #[error("revocation channel: {0}")]
+    Channel(String),
+    /// The lock that serialises migrations of a SQLite file could not be taken.
+    #[error("migration lock: {0}")]
+    Lock(std::io::Error),
 }
 
 /// A user row with its password hash, for credential checks only.
@@ -122,7 +133,60 @@ const USER_COLUMNS: &str = "id, username, email, is_staff, is_superuser, is_acti
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    location: Location,
     cache: Option<std::sync::Arc<cache::Cache>>,
+    /// The URL, kept for the connection that listens for revocations (PostgreSQL).
+    /// Never logged: it may hold a password.
+    url: Option<std::sync::Arc<str>>,
+    bus: Option<std::sync::Arc<bus::Bus>>,
+}
+
+/// Where a SQLite database lives.
+#[derive(Clone, Debug)]
+enum Location {
+    File(std::sync::Arc<std::path::Path>),
+    Memory,
+    Server,
+}
+
+/// An exclusive lock on `<database>-migrations.lock`, held until dropped.
+async fn migration_lock(db: &std::path::Path) -> Result<std::fs::File, StoreError> {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push("-migrations.lock");
+    let path = db.with_file_name(name);
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::Lock(std::io::Error::other(e)))?;
+    locked.map_err(StoreError::Lock)
+}
+
+/// The file of a `sqlite:` URL, or `None` for an in-memory database.
+fn sqlite_location(rest: &str) -> Location {
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix("//").unwrap_or(path);
+    let memory = path.is_empty()
+        || path == ":memory:"
+        || url::form_urlencoded::parse(params.as_bytes())
+            .any(|(k, v)| k == "mode" && v == "memory");
+    if memory {
+        return Location::Memory;
+    }
+    let decoded = percent_decode(path);
+    Location::File(std::path::PathBuf::from(decoded).into())
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map_or_else(|| s.to_owned(), |(_, v)| v.into_owned())
 }
 
 /// A boolean column: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite.
@@ -153,9 +217,11 @@ impl Store {
     /// Connects (creating a missing SQLite file). Does not migrate.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
+        let mut location = Location::Server;
         let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_owned())
         } else if let Some(rest) = url.strip_prefix("sqlite:") {
+            location = sqlite_location(rest);
             let mut u = format!("sqlite:{rest}");
             if !rest.contains("mode=") && !rest.contains(":memory:") {
                 u.push(if rest.contains('?') { '&' } else { '?' });
@@ -165,6 +231,13 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
+        let built = match backend {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+        };
+        if !built {
+            return Err(StoreError::NotBuilt(backend.feature()));
+        }
         let mut opts = AnyPoolOptions::new();
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
@@ -183,11 +256,24 @@ impl Store {
                 })
             });
         }
-        let pool = opts.max_connections(16).connect(&url).await?;
+        // Each connection to `sqlite::memory:` is a database of its own: an in-memory
+        // store keeps exactly one, for as long as the pool lives.
+        let opts = if matches!(location, Location::Memory) {
+            opts.max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            opts.max_connections(16)
+        };
+        let pool = opts.connect(&url).await?;
         Ok(Self {
             pool,
             backend,
+            location,
             cache: None,
+            url: (backend == Backend::Postgres).then(|| url.into()),
+            bus: None,
         })
     }
 
@@ -211,22 +297,88 @@ impl Store {
         mut migrator: sqlx::migrate::Migrator,
     ) -> Result<(), StoreError> {
         migrator.set_ignore_missing(true);
+        // PostgreSQL migrations take an advisory lock; SQLite's do not, so two
+        // processes starting together on a new file would both create the tables. A
+        // lock file beside the database serialises them.
+        let _lock = match self.sqlite_file() {
+            Some(db) => Some(migration_lock(db).await?),
+            None => None,
+        };
         migrator.run(&self.pool).await?;
         Ok(())
     }
 
     /// This store with a per-process cache of credential lookups whose entries live
     /// `ttl` (none for zero). Revocations made through this store take effect at once;
-    /// other processes see them within `ttl`. [`AuthContext`](crate::AuthContext) sets
-    /// it from `credential_cache_ttl`.
+    /// other processes see them within `ttl`, or at once with
+    /// [`Store::announce_revocations`]. [`AuthContext`](crate::context::AuthContext)
+    /// sets it from `credential_cache_ttl`. Call it before `announce_revocations`.
     pub fn with_credential_cache(mut self, ttl: std::time::Duration) -> Self {
         self.cache = (!ttl.is_zero()).then(|| std::sync::Arc::new(cache::Cache::new(ttl)));
         self
     }
 
+    /// This store, announcing every revocation it writes to the other instances
+    /// sharing the database, and (with a credential cache) listening for theirs, so
+    /// that each instance drops a revoked credential from its cache at once. The
+    /// subscription is made before this returns; if it cannot be, a warning is logged
+    /// and it is retried in the background (meanwhile `ttl` bounds what a cache
+    /// keeps). [`AuthContext`](crate::context::AuthContext) sets it from
+    /// `cache_invalidation`.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use auth_runtime::{store::Announce, Store};
+    /// let store = Store::connect("sqlite::memory:").await.unwrap();
+    /// // LISTEN/NOTIFY needs PostgreSQL.
+    /// assert!(store.announce_revocations(&Announce::Postgres).await.is_err());
+    /// # });
+    /// ```
+    pub async fn announce_revocations(mut self, via: &Announce) -> Result<Self, StoreError> {
+        let bus = bus::Bus::join(via, self.url.as_deref(), self.cache.as_ref()).await?;
+        self.bus = Some(std::sync::Arc::new(bus));
+        Ok(self)
+    }
+
+    /// Forgets what `events` made stale in this process's cache, and tells the other
+    /// instances. Called by every write that revokes or changes a credential, after it
+    /// commits.
+    pub(crate) async fn revoked(&self, events: &[cache::Event]) {
+        if let Some(cache) = &self.cache {
+            for event in events {
+                cache.apply(event);
+            }
+        }
+        if let Some(bus) = &self.bus {
+            bus.publish(&self.pool, events).await;
+        }
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The file of a SQLite database (`None` for PostgreSQL and in-memory SQLite).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("app.db");
+    /// let store = auth_runtime::Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    /// assert_eq!(store.sqlite_file(), Some(file.as_path()));
+    /// # });
+    /// ```
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        match &self.location {
+            Location::File(p) => Some(p),
+            Location::Memory | Location::Server => None,
+        }
+    }
+
+    /// Whether this is an in-memory SQLite database.
+    pub fn is_in_memory(&self) -> bool {
+        matches!(self.location, Location::Memory)
     }
 
     /// The pool, for an application's own queries.
@@ -251,25 +403,25 @@ impl Store {
         }
         Ok(cleared)
     }
+}
 
-    /// A named server secret: the stored one, or `generate()`'s, stored atomically so
-    /// that instances starting together agree.
-    pub async fn secret_or_insert(
-        &self,
-        name: &str,
-        generate: impl FnOnce() -> String,
-    ) -> Result<String, StoreError> {
-        sqlx::query(
-            "INSERT INTO auth_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(generate())
-        .execute(&self.pool)
-        .await?;
-        let row = sqlx::query("SELECT value FROM auth_secrets WHERE name = $1")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("value")?)
+impl From<StoreError> for crate::error::AuthError {
+    /// A storage failure is 503; the cause is logged, never sent.
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failed");
+        crate::error::AuthError::Unavailable
+    }
+}
+
+/// A storage failure in a handler (`store_call().await?`) answers like
+/// [`AuthError::Unavailable`](crate::error::AuthError::Unavailable): 503 with a JSON body; the cause is logged, never sent.
+impl poem::error::ResponseError for StoreError {
+    fn status(&self) -> poem::http::StatusCode {
+        poem::http::StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn as_response(&self) -> poem::Response {
+        tracing::error!(error = %self, "store failed");
+        poem::error::ResponseError::as_response(&crate::error::AuthError::Unavailable)
     }
 }

@@ -75,9 +75,8 @@ impl Store {
             .bind(key_digest)
             .execute(&self.pool)
             .await?;
-        if let Some(cache) = &self.cache {
-            cache.forget_session(key_digest);
-        }
+        self.revoked(&[super::cache::Event::Session(key_digest.to_owned())])
+            .await;
         Ok(r.rows_affected() > 0)
     }
 }

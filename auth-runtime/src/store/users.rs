@@ -3,20 +3,23 @@
 use sqlx::Row;
 
 use super::{
-    now, unique_violation, user_from_row, NewUser, Store, StoreError, UserRecord, USER_COLUMNS,
+    cache::Event, now, unique_violation, user_from_row, NewUser, Store, StoreError, UserRecord,
+    USER_COLUMNS,
 };
 use crate::principal::User;
 
 impl Store {
-    /// Inserts a user; [`StoreError::Duplicate`]`("username")` if the name is taken.
+    /// Inserts a user under the NFKC form of its name (see [`crate::username`]);
+    /// [`StoreError::Duplicate`]`("username")` if that name is taken.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, StoreError> {
         let now = now();
+        let username = crate::username::normalize(new.username);
         let row = sqlx::query(&format!(
             "INSERT INTO auth_users (username, email, password_hash, is_staff, is_superuser, \
              is_active, date_joined, password_changed_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) \
              RETURNING {USER_COLUMNS}"
         ))
-        .bind(new.username)
+        .bind(username.as_ref())
         .bind(new.email)
         .bind(new.password_hash)
         .bind(new.is_staff)
@@ -28,12 +31,19 @@ impl Store {
         Ok(user_from_row(&row)?)
     }
 
-    /// A user and their hash, by username (case-sensitive, like Django).
+    /// A user and their hash, by the NFKC form of `username` (case-sensitive, like
+    /// Django). A name with a NUL character is nobody's.
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        // No stored name has a NUL (PostgreSQL cannot hold one, and inputs refuse it);
+        // a name from a decoded header might. Nobody has it, on every backend alike.
+        if username.contains('\0') {
+            return Ok(None);
+        }
+        let username = crate::username::normalize(username);
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, password_hash, password_changed_at FROM auth_users WHERE username = $1"
         ))
-        .bind(username)
+        .bind(username.as_ref())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
@@ -75,13 +85,13 @@ impl Store {
         Ok(found)
     }
 
-    /// Drops what the credential cache knows of a user (after a write).
-    fn forget_user(&self, user_id: i64, sessions_too: bool) {
-        if let Some(cache) = &self.cache {
-            cache.forget_user(user_id);
-            if sessions_too {
-                cache.forget_sessions_of(user_id);
-            }
+    /// Drops what the credential caches know of a user (after a write).
+    async fn forget_user(&self, user_id: i64, sessions_too: bool) {
+        if sessions_too {
+            self.revoked(&[Event::User(user_id), Event::SessionsOf(user_id)])
+                .await;
+        } else {
+            self.revoked(&[Event::User(user_id)]).await;
         }
     }
 
@@ -95,24 +105,63 @@ impl Store {
         Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Replaces a password hash, ends the user's sessions and revokes their JWTs.
+    /// Replaces a password hash and revokes every credential of the user: sessions,
+    /// JWTs (the `auth_version` they carry is bumped), API tokens, OAuth2 access and
+    /// refresh tokens. What a password protected must not outlive it.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        self.set_password_keeping(user_id, password_hash, None)
+            .await
+    }
+
+    /// [`Store::set_password`], keeping one session: the one making the change (its key
+    /// digest), as Django's `update_session_auth_hash` keeps the user logged in.
+    pub async fn set_password_keeping(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let now = now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE auth_users SET password_hash = $1, password_changed_at = $2, \
              auth_version = auth_version + 1 WHERE id = $3",
         )
         .bind(password_hash)
-        .bind(now())
+        .bind(now)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+        sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 AND key_digest <> $2")
             .bind(user_id)
+            .bind(keep_session.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
+        for statement in [
+            "DELETE FROM auth_api_tokens WHERE user_id = $1",
+            "DELETE FROM oauth2_access_tokens WHERE user_id = $1",
+            "DELETE FROM oauth2_codes WHERE user_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE oauth2_refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        self.forget_user(user_id, true);
+        self.revoked(&[
+            Event::User(user_id),
+            Event::SessionsOf(user_id),
+            Event::TokensOf(user_id),
+            Event::AccessOf(user_id),
+        ])
+        .await;
         Ok(())
     }
 
@@ -125,7 +174,7 @@ impl Store {
         .bind(user_id)
         .fetch_one(&self.pool)
         .await?;
-        self.forget_user(user_id, false);
+        self.forget_user(user_id, false).await;
         Ok(user_from_row(&row)?)
     }
 
@@ -142,7 +191,7 @@ impl Store {
             .bind(user_id)
             .execute(&self.pool)
             .await?;
-        self.forget_user(user_id, false);
+        self.forget_user(user_id, false).await;
         Ok(())
     }
 
@@ -165,7 +214,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.forget_user(user_id, !active);
+        self.forget_user(user_id, !active).await;
         Ok(())
     }
 

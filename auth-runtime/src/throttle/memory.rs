@@ -1,8 +1,8 @@
-//! Throttle state in this process: GCRA limiters (governor) for request rates, and
-//! sliding windows of timestamps for failed logins.
+//! Request rates in this process: GCRA limiters (governor), one keyed limiter per
+//! distinct rate. (Login windows are in `login.rs`.)
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::HashMap,
     num::NonZeroU32,
     sync::{
         atomic::{AtomicU64, Ordering},
@@ -14,13 +14,11 @@ use std::{
 use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::Rate;
-use crate::store::now_millis;
 
 /// One keyed GCRA limiter per distinct rate.
 #[derive(Default)]
 pub(super) struct Memory {
     limiters: Mutex<HashMap<Rate, Arc<DefaultKeyedRateLimiter<String>>>>,
-    failures: Mutex<HashMap<String, VecDeque<i64>>>,
     hits: AtomicU64,
 }
 
@@ -53,43 +51,5 @@ impl Memory {
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
             not_until.wait_time_from(governor::clock::DefaultClock::default().now())
         })
-    }
-
-    /// `Some(wait)` when `key` has `rate.count` failures within the last period.
-    pub(super) fn blocked(&self, key: &str, rate: Rate) -> Option<Duration> {
-        let now = now_millis();
-        let window = i64::try_from(rate.period().as_millis()).unwrap_or(i64::MAX);
-        let mut all = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let times = all.get_mut(key)?;
-        while times.front().is_some_and(|t| *t <= now - window) {
-            times.pop_front();
-        }
-        if times.is_empty() {
-            all.remove(key);
-            return None;
-        }
-        (times.len() >= rate.count as usize)
-            .then(|| {
-                times.front().map(|oldest| {
-                    Duration::from_millis(u64::try_from(oldest + window - now).unwrap_or(0))
-                })
-            })
-            .flatten()
-    }
-
-    /// Records a failure for `key`.
-    pub(super) fn record(&self, key: &str, rate: Rate) {
-        let now = now_millis();
-        let window = i64::try_from(rate.period().as_millis()).unwrap_or(i64::MAX);
-        let mut all = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if self.hits.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            all.retain(|_, times| times.back().is_some_and(|t| *t > now - window));
-        }
-        let times = all.entry(key.to_owned()).or_default();
-        times.push_back(now);
-        // Only the newest `count` matter.
-        while times.len() > rate.count as usize {
-            times.pop_front();
-        }
     }
 }

@@ -1,5 +1,5 @@
 //! Throttle state in Redis, shared by every instance: GCRA for request rates and sorted
-//! sets of timestamps for failed logins, each updated by one Lua script so that
+//! sets of reserved login attempts, each updated by one Lua script so that
 //! concurrent instances cannot race. Time is Redis's own clock (`TIME`), so instances
 //! need not agree on theirs.
 
@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use redis::{aio::ConnectionManager, Script};
 
-use super::Rate;
+use super::{
+    login::{LoginKeys, LoginLimits, Refused, Reserved, WindowKey},
+    Rate,
+};
 
 pub(super) struct Redis {
     conn: ConnectionManager,
     prefix: String,
     gcra: Script,
-    blocked: Script,
-    record: Script,
+    reserve: Script,
+    release: Script,
 }
 
 /// GCRA (the algorithm of redis-cell): the theoretical arrival time of the next
@@ -33,26 +36,46 @@ redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now + 1000)
 return 0
 ";
 
-/// Milliseconds until the oldest failure in the window leaves it, when there are
-/// `count` of them; else 0.
-const BLOCKED: &str = r"
+/// The login reservation (see `login.rs`): KEYS are the `(username, address)`,
+/// `address` and `username` windows; ARGV the member, then per key its window in ms (0:
+/// no limit) and its limit (0: soft, never refuses), then how many entries the soft
+/// window keeps. Either every hard window has room
+/// and the member is added to all three, or nothing changes and the wait is returned.
+/// Returns `{wait_ms, pair_count, user_count}`, the counts from before this attempt.
+const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local window = tonumber(ARGV[1])
-local count = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < count then return 0 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return tonumber(oldest[2]) + window - now
+local wait = 0
+local counts = {0, 0, 0}
+for i = 1, 3 do
+  local window = tonumber(ARGV[2 * i])
+  if window > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+    local n = redis.call('ZCARD', KEYS[i])
+    counts[i] = n
+    local limit = tonumber(ARGV[2 * i + 1])
+    if limit > 0 and n >= limit then
+      local freeing = redis.call('ZRANGE', KEYS[i], n - limit, n - limit, 'WITHSCORES')
+      local w = tonumber(freeing[2]) + window - now
+      if w > wait then wait = w end
+    end
+  end
+end
+if wait > 0 then return {wait, counts[1], counts[3]} end
+for i = 1, 3 do
+  local window = tonumber(ARGV[2 * i])
+  if window > 0 then
+    redis.call('ZADD', KEYS[i], now, ARGV[1])
+    redis.call('PEXPIRE', KEYS[i], window)
+  end
+end
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[8]) + 1))
+return {0, counts[1], counts[3]}
 ";
 
-const RECORD: &str = r"
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local window = tonumber(ARGV[1])
-redis.call('ZADD', KEYS[1], now, t[1] .. '.' .. t[2] .. '.' .. ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-redis.call('PEXPIRE', KEYS[1], window)
+/// Gives a reservation back: removes the member from every window.
+const RELEASE: &str = r"
+for i = 1, 3 do redis.call('ZREM', KEYS[i], ARGV[1]) end
 return 0
 ";
 
@@ -68,8 +91,8 @@ impl Redis {
             conn,
             prefix: prefix.to_owned(),
             gcra: Script::new(GCRA),
-            blocked: Script::new(BLOCKED),
-            record: Script::new(RECORD),
+            reserve: Script::new(RESERVE),
+            release: Script::new(RELEASE),
         })
     }
 
@@ -94,31 +117,55 @@ impl Redis {
         })
     }
 
-    pub(super) async fn blocked(
-        &self,
-        key: &str,
-        rate: Rate,
-    ) -> Result<Option<Duration>, redis::RedisError> {
-        let mut conn = self.conn.clone();
-        let wait: i64 = self
-            .blocked
-            .key(format!("{}:failures:{key}", self.prefix))
-            .arg(millis(rate.period()))
-            .arg(rate.count)
-            .invoke_async(&mut conn)
-            .await?;
-        Ok((wait > 0).then(|| Duration::from_millis(u64::try_from(wait).unwrap_or(0))))
+    fn login_key(&self, k: &WindowKey) -> String {
+        let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}:login:{hex}", self.prefix)
     }
 
-    pub(super) async fn record(&self, key: &str, rate: Rate) -> Result<(), redis::RedisError> {
+    pub(super) async fn reserve(
+        &self,
+        keys: &LoginKeys,
+        limits: &LoginLimits,
+        id: u64,
+    ) -> Result<Result<Reserved, Refused>, redis::RedisError> {
         let mut conn = self.conn.clone();
-        let _: i64 = self
-            .record
-            .key(format!("{}:failures:{key}", self.prefix))
-            .arg(millis(rate.period()))
-            .arg(crate::secret::random_hex(4))
-            .invoke_async(&mut conn)
-            .await?;
+        let mut call = self.reserve.prepare_invoke();
+        for k in [keys.pair, keys.address, keys.user] {
+            call.key(self.login_key(&k));
+        }
+        call.arg(id);
+        for (rate, hard) in [
+            (limits.pair, true),
+            (limits.address, true),
+            (limits.user, false),
+        ] {
+            match rate {
+                Some(r) => call
+                    .arg(millis(r.period()))
+                    .arg(if hard { r.count } else { 0 }),
+                None => call.arg(0).arg(0),
+            };
+        }
+        let soft_keep = limits.user.map_or(0, |r| r.count) + 32;
+        call.arg(soft_keep);
+        let (wait, pair, user): (u64, u64, u64) = call.invoke_async(&mut conn).await?;
+        Ok(if wait > 0 {
+            Err(Refused::Limit(Duration::from_millis(wait)))
+        } else {
+            Ok(Reserved {
+                pair_failures: pair,
+                user_failures: user,
+            })
+        })
+    }
+
+    pub(super) async fn release(&self, keys: &LoginKeys, id: u64) -> Result<(), redis::RedisError> {
+        let mut conn = self.conn.clone();
+        let mut call = self.release.prepare_invoke();
+        for k in [keys.pair, keys.address, keys.user] {
+            call.key(self.login_key(&k));
+        }
+        let _: i64 = call.arg(id).invoke_async(&mut conn).await?;
         Ok(())
     }
 }

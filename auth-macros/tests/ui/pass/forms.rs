@@ -98,8 +98,10 @@ fn main() {
         serde_json::from_str(&OpenApiService::new((Api, Other), "t", "1").spec()).unwrap();
     let paths = &spec["paths"];
     assert_eq!(
+        // `IsAuthenticatedOrReadOnly | AllowAny` admits a caller without credentials:
+        // the empty requirement says so.
         paths["/v1/c"]["get"]["security"],
-        serde_json::json!([{ "session": [] }, { "api_key": [] }]),
+        serde_json::json!([{}, { "session": [] }, { "api_key": [] }]),
         "{spec:#}"
     );
     assert_eq!(

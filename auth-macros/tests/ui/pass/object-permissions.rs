@@ -33,6 +33,14 @@ async fn load(id: u32) -> poem::Result<Note> {
     Ok(Note { owner: i64::from(id), text: format!("note {id}") })
 }
 
+/// A future that is `Send` but not `Sync` (as a database driver's often is): the
+/// handler's future must stay `Send` while it awaits it.
+fn load_boxed(
+    id: u32,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = poem::Result<Note>> + Send>> {
+    Box::pin(load(id))
+}
+
 struct Api;
 
 #[secured]
@@ -43,6 +51,13 @@ impl Api {
     #[oai(path = "/notes/:id", method = "get")]
     async fn note(&self, id: Path<u32>, who: Principal) -> PlainText<String> {
         let _ = who;
+        PlainText(note.text)
+    }
+
+    #[authenticated(jwt)]
+    #[object_permission(IsOwner, note = load_boxed(id.0))]
+    #[oai(path = "/boxed/:id", method = "get")]
+    async fn boxed(&self, id: Path<u32>) -> PlainText<String> {
         PlainText(note.text)
     }
 
@@ -62,5 +77,6 @@ fn main() {
     // The request parameter of the object check is not documented.
     assert_eq!(spec["paths"]["/notes/{id}"]["get"]["parameters"].as_array().map(Vec::len), Some(1));
     let ops = <Api as auth_runtime::policy::SecuredApi>::operations();
-    assert_eq!(ops[1].throttles, ["anon 10/minute", "scope ping 100/hour"]);
+    let throttles: Vec<String> = ops[2].throttles.iter().map(ToString::to_string).collect();
+    assert_eq!(throttles, ["anon 10/minute", "scope ping 100/hour"]);
 }

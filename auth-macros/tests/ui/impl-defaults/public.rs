@@ -1,0 +1,15 @@
+use auth_runtime::secured;
+use poem_openapi::{payload::PlainText, OpenApi};
+
+struct Api;
+
+#[secured(public)]
+#[OpenApi]
+impl Api {
+    #[oai(path = "/a", method = "get")]
+    async fn a(&self) -> PlainText<&'static str> {
+        PlainText("a")
+    }
+}
+
+fn main() {}

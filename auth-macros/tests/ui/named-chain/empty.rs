@@ -1,0 +1,3 @@
+auth_runtime::chain!(pub Api = );
+
+fn main() {}

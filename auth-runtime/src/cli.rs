@@ -1,0 +1,518 @@
+//! The management commands (Django's `manage.py` for auth), as a clap subcommand set
+//! any application embeds in a few lines (the `cli` feature):
+//!
+//! ```no_run
+//! use auth_runtime::cli::AuthCommand;
+//! use clap::Parser;
+//!
+//! #[derive(clap::Parser)]
+//! struct Cli {
+//!     #[command(subcommand)]
+//!     command: Option<Command>,
+//! }
+//!
+//! #[derive(clap::Subcommand)]
+//! enum Command {
+//!     /// Serve the API.
+//!     Serve,
+//!     #[command(flatten)]
+//!     Auth(AuthCommand),
+//! }
+//!
+//! # async fn app() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let ctx: auth_runtime::AuthContext = todo!();
+//! match Cli::parse().command {
+//!     Some(Command::Auth(cmd)) => cmd.run(&ctx).await?,
+//!     Some(Command::Serve) | None => { /* serve */ }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! `migrate`, `createsuperuser` (flags for scripts, prompts otherwise), `create-token`,
+//! `create-oauth-app` (with `oauth2-server`), `clear-expired`, `policy` (the table
+//! of the operations registered with [`AuthContextBuilder::api`](crate::AuthContextBuilder::api))
+//! and `explain` (why a user may or may not call one).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::{
+    accounts::{AccountError, NewAccount},
+    api_token,
+    context::AuthContext,
+};
+
+/// A user or a group, for `grant` and `revoke`.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct Grantee {
+    /// A user.
+    #[arg(long)]
+    user: Option<String>,
+    /// A group.
+    #[arg(long)]
+    group: Option<String>,
+}
+
+/// Why a command failed; its message is for the terminal.
+pub type CliError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The management commands; see the [module](self) for how to embed them.
+#[derive(Debug, clap::Subcommand)]
+pub enum AuthCommand {
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a staff superuser (prompts for what is not given).
+    Createsuperuser {
+        /// Login name.
+        #[arg(long)]
+        username: Option<String>,
+        /// Email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Password. Given on the command line it is not checked by the validators
+        /// (Django's `--noinput` behaviour); typed at the prompt it is.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Create (or, with an existing name, regenerate) a user's API token and print it
+    /// as JSON; the key is shown only now.
+    CreateToken {
+        /// Whose token.
+        #[arg(long)]
+        user: String,
+        /// The token's name; an existing token of this name is revoked first.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Lifetime in seconds, at most `token.lifetime` (default: that, or never
+        /// expires when it is unset).
+        #[arg(long)]
+        expires_in: Option<u64>,
+        /// Store this key instead of a random one, e.g. a DRF `authtoken_token.key`
+        /// being migrated.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Register an OAuth2 application and print `{"client_id", "client_secret"}` (the
+    /// secret is shown only now; public clients have none).
+    #[cfg(feature = "oauth2-server")]
+    CreateOauthApp {
+        /// Display name, shown on the consent page.
+        #[arg(long)]
+        name: String,
+        /// `confidential` or `public`.
+        #[arg(long, default_value = "confidential")]
+        client_type: String,
+        /// Allowed grant type; repeat for several: `authorization_code`, `password`,
+        /// `client_credentials`, `refresh_token`.
+        #[arg(long = "grant-type", required = true)]
+        grant_types: Vec<String>,
+        /// Exact redirect URI; repeat for several.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// The owning user (optional).
+        #[arg(long)]
+        user: Option<String>,
+        /// A privileged scope (`oauth2.privileged_scopes`, such as `introspection`) the
+        /// application may give its own client-credentials tokens; repeat for several.
+        /// Only an administrator grants these.
+        #[arg(long = "privileged-scope")]
+        privileged_scopes: Vec<String>,
+    },
+    /// Delete expired sessions, refresh-token records, blacklist entries and tokens.
+    ClearExpired,
+    /// Print every operation's schemes, permission, scopes and throttles.
+    Policy {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a group of users (Django's `Group`).
+    CreateGroup {
+        /// Its name.
+        name: String,
+    },
+    /// Put a user in a group.
+    AddToGroup {
+        /// The user.
+        #[arg(long)]
+        user: String,
+        /// The group.
+        #[arg(long)]
+        group: String,
+    },
+    /// Take a user out of a group.
+    RemoveFromGroup {
+        /// The user.
+        #[arg(long)]
+        user: String,
+        /// The group.
+        #[arg(long)]
+        group: String,
+    },
+    /// Grant a declared permission to a user or a group (`grant --group editors
+    /// articles.publish`).
+    Grant {
+        /// To whom.
+        #[command(flatten)]
+        to: Grantee,
+        /// The permission (`app.action`).
+        permission: String,
+    },
+    /// Revoke a permission from a user or a group.
+    Revoke {
+        /// From whom.
+        #[command(flatten)]
+        from: Grantee,
+        /// The permission (`app.action`).
+        permission: String,
+    },
+    /// What a user holds, and through what; with no user, every group's permissions.
+    Perms {
+        /// The user.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Why a user may or may not call an operation: its permission expression,
+    /// evaluated clause by clause (`explain --user bob GET /api/articles/3/`).
+    Explain {
+        /// The user (anonymous without it).
+        #[arg(long)]
+        user: Option<String>,
+        /// The method: `GET`, `POST`, ...
+        method: String,
+        /// The path, as a client would call it.
+        path: String,
+        /// Print JSON instead of a tree.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl AuthCommand {
+    /// Runs the command against `ctx`, printing its result on stdout.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use auth_runtime::cli::AuthCommand;
+    /// let ctx = auth_runtime::testing::memory_context().await;
+    /// AuthCommand::Createsuperuser { username: Some("root".into()), email: Some(String::new()),
+    ///     password: Some("correct horse battery".into()) }.run(&ctx).await.unwrap();
+    /// assert!(ctx.store().user_by_username("root").await.unwrap().unwrap().user.is_superuser);
+    /// # });
+    /// ```
+    pub async fn run(self, ctx: &AuthContext) -> Result<(), CliError> {
+        match self {
+            Self::Migrate => {
+                ctx.store().migrate().await?;
+                println!("migrations applied");
+            }
+            Self::Createsuperuser {
+                username,
+                email,
+                password,
+            } => createsuperuser(ctx, username, email, password).await?,
+            Self::CreateToken {
+                user,
+                name,
+                expires_in,
+                key,
+            } => create_token(ctx, &user, &name, expires_in, key.as_deref()).await?,
+            #[cfg(feature = "oauth2-server")]
+            Self::CreateOauthApp {
+                name,
+                client_type,
+                grant_types,
+                redirect_uris,
+                user,
+                privileged_scopes,
+            } => {
+                let registration = crate::oauth2::client::Registration {
+                    name,
+                    client_type,
+                    grant_types,
+                    redirect_uris,
+                    privileged_scopes,
+                    owner_id: match user {
+                        Some(u) => Some(user_id(ctx, &u).await?),
+                        None => None,
+                    },
+                };
+                create_oauth_app(ctx, registration).await?;
+            }
+            Self::ClearExpired => {
+                for (what, n) in ctx.store().clear_expired().await? {
+                    println!("{n:>8}  {what}");
+                }
+            }
+            Self::CreateGroup { name } => {
+                let id = ctx.store().create_group(&name).await?;
+                println!("Group {name:?} created (id {id}).");
+            }
+            Self::AddToGroup { user, group } => {
+                let id = user_id(ctx, &user).await?;
+                if !ctx.store().add_to_group(id, &group).await? {
+                    return Err(format!("no group named {group:?}").into());
+                }
+                println!("{user} is in {group}.");
+            }
+            Self::RemoveFromGroup { user, group } => {
+                let id = user_id(ctx, &user).await?;
+                let was = ctx.store().remove_from_group(id, &group).await?;
+                println!(
+                    "{user} {} in {group}.",
+                    if was { "is no longer" } else { "was not" }
+                );
+            }
+            Self::Grant { to, permission } => {
+                let grantee = grantee(ctx, &to).await?;
+                if !ctx.store().grant(grantee, &permission).await? {
+                    return Err(format!(
+                        "no such {}, or `{permission}` is not a declared permission ({})",
+                        if to.group.is_some() { "group" } else { "user" },
+                        declared(ctx).await?
+                    )
+                    .into());
+                }
+                println!("Granted {permission}.");
+            }
+            Self::Revoke { from, permission } => {
+                let grantee = grantee(ctx, &from).await?;
+                let was = ctx.store().revoke(grantee, &permission).await?;
+                println!(
+                    "{}",
+                    if was {
+                        "Revoked."
+                    } else {
+                        "It was not granted."
+                    }
+                );
+            }
+            Self::Perms { user: Some(user) } => {
+                let record = ctx
+                    .store()
+                    .user_by_username(&crate::username::normalize(&user))
+                    .await?
+                    .ok_or_else(|| format!("no user named {user:?}"))?;
+                if record.user.is_superuser {
+                    println!("{user} is a superuser: every permission.");
+                }
+                for (permission, source) in ctx.store().permission_sources(record.user.id).await? {
+                    match source {
+                        crate::store::Source::Direct => println!("{permission:<32} direct"),
+                        crate::store::Source::Group(g) => {
+                            println!("{permission:<32} group {g}");
+                        }
+                    }
+                }
+            }
+            Self::Perms { user: None } => {
+                for group in ctx.store().groups().await? {
+                    println!("{:<20} {}", group.name, group.permissions.join(", "));
+                }
+            }
+            Self::Explain {
+                user,
+                method,
+                path,
+                json,
+            } => {
+                let why = crate::explain::explain(ctx, user.as_deref(), &method, &path).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&why.verdict)?);
+                } else {
+                    print!("{why}");
+                }
+            }
+            Self::Policy { json } => {
+                let table =
+                    crate::policy::PolicyTable::new(ctx.operations().to_vec(), ctx.settings());
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&table)?);
+                } else {
+                    print!("{table}");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn user_id(ctx: &AuthContext, username: &str) -> Result<i64, CliError> {
+    Ok(ctx
+        .store()
+        .user_by_username(&crate::username::normalize(username))
+        .await?
+        .ok_or_else(|| format!("no user named {username:?}"))?
+        .user
+        .id)
+}
+
+async fn grantee<'a>(
+    ctx: &AuthContext,
+    who: &'a Grantee,
+) -> Result<crate::store::Grantee<'a>, CliError> {
+    Ok(match (&who.user, &who.group) {
+        (Some(user), _) => crate::store::Grantee::User(user_id(ctx, user).await?),
+        (None, Some(group)) => crate::store::Grantee::Group(group),
+        (None, None) => return Err("give --user or --group".into()),
+    })
+}
+
+async fn declared(ctx: &AuthContext) -> Result<String, CliError> {
+    let names: Vec<String> = ctx.store().permissions().await?.into_keys().collect();
+    Ok(if names.is_empty() {
+        "none are declared".to_owned()
+    } else {
+        format!("declared: {}", names.join(", "))
+    })
+}
+
+async fn create_token(
+    ctx: &AuthContext,
+    username: &str,
+    name: &str,
+    expires_in: Option<u64>,
+    key: Option<&str>,
+) -> Result<(), CliError> {
+    let user_id = user_id(ctx, username).await?;
+    let lifetime = api_token::lifetime(&ctx.settings().token, expires_in)
+        .map_err(|e| format!("--expires-in: {e}"))?;
+    let store = ctx.store();
+    store.delete_api_tokens_named(user_id, name).await?;
+    let issued = match key {
+        Some(key) => api_token::import(store, user_id, name, key, lifetime).await?,
+        None => api_token::issue(store, user_id, name, lifetime).await?,
+    };
+    let out = serde_json::json!({
+        "token": issued.key,
+        "id": issued.id,
+        "name": issued.name,
+        "user": username,
+        "expires_at": issued.expires_at,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+#[cfg(feature = "oauth2-server")]
+async fn create_oauth_app(
+    ctx: &AuthContext,
+    registration: crate::oauth2::client::Registration,
+) -> Result<(), CliError> {
+    use crate::oauth2::client::{self, RegistrationError};
+    let privileged = &ctx.settings().oauth2.privileged_scopes;
+    if let Some(unknown) = registration
+        .privileged_scopes
+        .iter()
+        .find(|s| !privileged.contains(s))
+    {
+        return Err(format!(
+            "--privileged-scope {unknown}: not one of oauth2.privileged_scopes {privileged:?}"
+        )
+        .into());
+    }
+    match client::register(ctx.store(), registration).await {
+        Ok(done) => {
+            let out = serde_json::json!({
+                "client_id": done.application.client_id,
+                "client_secret": done.client_secret,
+                "name": done.application.name,
+                "client_type": done.application.client_type,
+                "grant_types": done.application.grant_types,
+                "redirect_uris": done.application.redirect_uris,
+                "privileged_scopes": done.application.privileged_scopes,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
+        Err(RegistrationError::Invalid(errors)) => {
+            for (field, messages) in errors {
+                for m in messages {
+                    eprintln!("{field}: {m}");
+                }
+            }
+            Err("the application was not created".into())
+        }
+        Err(RegistrationError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn prompt(label: &str) -> Result<String, CliError> {
+    print!("{label}: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line)? == 0 {
+        return Err(format!("{label} is required (stdin closed)").into());
+    }
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn createsuperuser(
+    ctx: &AuthContext,
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+) -> Result<(), CliError> {
+    let username = match username {
+        Some(u) => u,
+        None => prompt("Username")?,
+    };
+    let email = match email {
+        Some(e) => e,
+        None => prompt("Email address")?,
+    };
+    // Given as a flag, the password is the script's choice (Django's `--noinput`);
+    // typed, it goes through the validators, which an operator at a terminal may
+    // override.
+    let (password, check) = match password {
+        Some(p) => (p, false),
+        None => {
+            let p = prompt("Password")?;
+            if prompt("Password (again)")? != p {
+                return Err("passwords do not match".into());
+            }
+            let min = ctx.settings().password.min_length;
+            let refused = crate::password::validate_password(&p, &username, &email, min).err();
+            let check = match refused {
+                None => true,
+                Some(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    if !std::io::stdin().is_terminal()
+                        || !prompt("Bypass password validation and create user anyway? [y/N]")?
+                            .eq_ignore_ascii_case("y")
+                    {
+                        return Err("password refused by the validators".into());
+                    }
+                    false
+                }
+            };
+            (p, check)
+        }
+    };
+    if password.is_empty() {
+        return Err("password may not be blank".into());
+    }
+    let account = NewAccount {
+        username,
+        email,
+        password,
+        superuser: true,
+    };
+    match ctx.create_account(account, check).await {
+        Ok(user) => {
+            println!("Superuser created successfully (id {}).", user.id);
+            Ok(())
+        }
+        Err(AccountError::Invalid(errors)) => {
+            for (field, messages) in errors {
+                for m in messages {
+                    eprintln!("{field}: {m}");
+                }
+            }
+            Err("the superuser was not created".into())
+        }
+        Err(AccountError::Unavailable(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,125 @@
+//! The middleware that gives every request the [`AuthContext`], answers errors below
+//! it as JSON, clears a stale session cookie and hardens every response.
+
+use std::future::{ready, Future};
+
+use futures_util::{future::Either, FutureExt};
+use poem::{error::ResponseError, Endpoint, IntoResponse, Middleware, Request, Response};
+
+use crate::{
+    context::AuthContext,
+    extract::{PrincipalSlot, RequestAuth},
+};
+
+impl AuthContext {
+    /// The middleware that makes this context available to every request.
+    pub fn layer(&self) -> AuthLayer {
+        AuthLayer::new(self.clone())
+    }
+}
+
+/// Middleware that gives every request the [`AuthContext`]. Secured operations fail
+/// closed (500, logged) without it.
+///
+/// It also answers every error below it with a JSON body (see
+/// [`json_error`](crate::error::json_error)), clears a stale session cookie, and adds
+/// the headers of [`headers::harden`](crate::headers::harden) to every response.
+///
+/// ```no_run
+/// # async fn demo(ctx: auth_runtime::AuthContext) {
+/// use poem::{EndpointExt, Route};
+/// let app = Route::new().with(ctx.layer());
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AuthLayer(AuthContext);
+
+impl AuthLayer {
+    /// Wraps a context.
+    pub fn new(ctx: AuthContext) -> Self {
+        Self(ctx)
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for AuthLayer {
+    type Output = AuthEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        AuthEndpoint {
+            inner: ep,
+            ctx: self.0.clone(),
+        }
+    }
+}
+
+/// The endpoint [`AuthLayer`] produces.
+pub struct AuthEndpoint<E> {
+    inner: E,
+    ctx: AuthContext,
+}
+
+impl<E: Endpoint> Endpoint for AuthEndpoint<E> {
+    type Output = Response;
+
+    // Combinators, not an `async fn`: this layer's future then holds the inner one
+    // and little else. An `async fn` would also keep the request, an `async` block a
+    // second copy of the inner future, and every layer above copies all of it on every
+    // request.
+    fn call(&self, mut req: Request) -> impl Future<Output = poem::Result<Self::Output>> + Send {
+        if encodes_nul(req.uri()) {
+            let mut resp =
+                crate::input::InputError::Malformed(crate::input::NULL_CHARACTERS.into())
+                    .as_response();
+            crate::headers::harden(&mut resp);
+            return Either::Left(ready(Ok(resp)));
+        }
+        let secure = crate::session::secure_for(&req, &self.ctx);
+        req.extensions_mut().insert(RequestAuth {
+            ctx: self.ctx.clone(),
+            slot: PrincipalSlot::default(),
+        });
+        Either::Right(
+            crate::session::watch_stale_cookie(self.inner.call(req))
+                .then(move |(result, clear)| self.finish(result, clear, secure)),
+        )
+    }
+}
+
+impl<E> AuthEndpoint<E> {
+    /// The response: errors as JSON, a stale session cookie cleared, headers hardened.
+    async fn finish<T: IntoResponse>(
+        &self,
+        result: poem::Result<T>,
+        clear: bool,
+        secure: bool,
+    ) -> poem::Result<Response> {
+        let mut resp = match result {
+            Ok(resp) => resp.into_response(),
+            // Boxed: a rare path whose future would otherwise weigh on every request's.
+            Err(e) => Box::pin(crate::error::json_error(e)).await,
+        };
+        if clear && !sets_session_cookie(&resp) {
+            crate::session::clearing(&self.ctx, secure).apply(&mut resp);
+        }
+        crate::headers::harden(&mut resp);
+        Ok(resp)
+    }
+}
+
+/// Whether the path or query carries `%00`: text with a NUL is refused everywhere
+/// alike, whatever the handler and the database would make of it.
+fn encodes_nul(uri: &poem::http::Uri) -> bool {
+    uri.path_and_query()
+        .is_some_and(|pq| pq.as_str().as_bytes().windows(3).any(|w| w == b"%00"))
+}
+
+/// Whether the response already sets the session cookie (a login or logout).
+fn sets_session_cookie(resp: &Response) -> bool {
+    resp.headers()
+        .get_all(poem::http::header::SET_COOKIE)
+        .iter()
+        .any(|v| {
+            v.as_bytes()
+                .starts_with(crate::session::SESSION_COOKIE.as_bytes())
+        })
+}

@@ -1,0 +1,36 @@
+//! Password hashing and validation.
+
+use serde::{Deserialize, Serialize};
+
+/// argon2id cost and the password validators.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    /// argon2 memory in KiB (OWASP: 19456 = 19 MiB).
+    pub argon2_memory_kib: u32,
+    /// argon2 iterations (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// argon2 lanes (OWASP: 1).
+    pub argon2_parallelism: u32,
+    /// How many hashes may run at once; the rest wait. Default: one per CPU.
+    pub max_concurrent_hashes: Option<usize>,
+    /// How much lower than the request workers' the hashing threads' OS scheduling
+    /// priority is, as a nice increment (0 to 19; Linux). Default 19, the lowest: a
+    /// login storm then takes the CPU that requests leave idle, and little of the rest.
+    pub hash_thread_nice: i32,
+    /// Minimum password length (Django's default: 8).
+    pub min_length: usize,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self {
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: None,
+            hash_thread_nice: 19,
+            min_length: 8,
+        }
+    }
+}
