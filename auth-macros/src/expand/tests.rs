@@ -34,7 +34,17 @@ fn generates_policy_and_guard() {
         out.contains("typeChain=(::auth_runtime::schemes::Jwt,::auth_runtime::schemes::Session,);"),
         "{out}"
     );
-    assert!(out.contains("::auth_runtime::__private::Or(::auth_runtime::__private::And(__auth_permission_0(),::auth_runtime::__private::Not(__auth_permission_1())),__auth_permission_2())"), "{out}");
+    // Every clause is wrapped with its source text, so a refusal can name the clause that failed.
+    let expr = out.replace("::auth_runtime::__private::", "");
+    assert!(
+        expr.contains(concat!(
+            r#"Clause(Or(Clause(And(Clause(__auth_permission_0(),"IsAuthenticated"),"#,
+            r#"Clause(Not(Clause(__auth_permission_1(),"IsAdmin")),"!IsAdmin")),"#,
+            r#""IsAuthenticated&!IsAdmin"),Clause(__auth_permission_2(),"IsAdmin")),"#,
+            r#""IsAuthenticated&!IsAdmin|IsAdmin")"#,
+        )),
+        "{out}"
+    );
     assert!(
         out.contains("fn__auth_permission_1()->impl::auth_runtime::__private::Permission{IsAdmin}"),
         "{out}"
