@@ -101,6 +101,9 @@ pub mod __private {
         And, Anonymous, Clause, Not, ObjectPermission, Or, Permission, PermissionContext, Verdict,
     };
     pub use crate::throttle::{Rate, ThrottleKind, ThrottleRule};
+    /// What `declare_permissions!` checks a declared name's form with, while the application
+    /// compiles.
+    pub use auth_grammar::permission::is_name as is_permission_name;
 
     /// Fails to compile, on the user's own span, when `_p` is not a permission.
     #[inline(always)]

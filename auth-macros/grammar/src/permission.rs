@@ -10,14 +10,38 @@
 /// assert!(!is_name("publish") && !is_name("Articles.publish") && !is_name("a.b.c"));
 /// assert!(!is_name("articles.") && !is_name(".publish") && !is_name("articles.1st"));
 /// ```
-pub fn is_name(name: &str) -> bool {
-    let word = |w: &str| {
-        w.len() <= 100
-            && w.starts_with(|c: char| c.is_ascii_lowercase())
-            && w.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    };
-    matches!(name.split_once('.'), Some((app, action)) if word(app) && word(action))
+pub const fn is_name(name: &str) -> bool {
+    // A `const fn`, so that `auth_runtime::permissions!` checks a declared name while
+    // the application compiles; hence the byte loop.
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    let mut dots = 0;
+    let mut word_start = true;
+    let mut word_len = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'.' {
+            if word_start || dots == 1 {
+                return false;
+            }
+            dots += 1;
+            word_start = true;
+            word_len = 0;
+        } else {
+            let ok = if word_start {
+                b.is_ascii_lowercase()
+            } else {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'
+            };
+            word_len += 1;
+            if !ok || word_len > 100 {
+                return false;
+            }
+            word_start = false;
+        }
+        i += 1;
+    }
+    dots == 1 && !word_start
 }
 
 /// What to write instead of a malformed permission name.

@@ -23,8 +23,9 @@ pub struct HashError(String);
 
 /// Hashes and verifies passwords with argon2id on threads of its own, at most
 /// `max_concurrent_hashes` at once (default: one per CPU). The threads run at a lower
-/// OS scheduling priority than the runtime's workers (`hash_thread_nice`), so a login
-/// storm uses the CPU that requests leave idle instead of slowing them down.
+/// OS scheduling priority than the runtime's workers (`SCHED_IDLE` on Linux, or
+/// `hash_thread_nice`), so a login storm uses the CPU that requests leave idle instead
+/// of slowing them down.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -78,7 +79,7 @@ impl PasswordHasher {
             .max(1);
         Ok(Self {
             argon,
-            threads: Arc::new(pool::HashPool::new(permits, s.hash_thread_nice)?),
+            threads: Arc::new(pool::HashPool::new(permits, pool::Priority::of(s))?),
             permits: Arc::new(Semaphore::new(permits)),
             max_concurrent: permits,
             dummy_hash: dummy_hash.into(),

@@ -14,9 +14,14 @@ pub struct PasswordSettings {
     pub argon2_parallelism: u32,
     /// How many hashes may run at once; the rest wait. Default: one per CPU.
     pub max_concurrent_hashes: Option<usize>,
-    /// How much lower than the request workers' the hashing threads' OS scheduling
-    /// priority is, as a nice increment (0 to 19; Linux). Default 19, the lowest: a
-    /// login storm then takes the CPU that requests leave idle, and little of the rest.
+    /// Run the hashing threads under Linux's `SCHED_IDLE` policy (default): a request
+    /// worker that wakes takes the core from a hash at once, so a login storm adds
+    /// almost nothing to request latency; a quiet server still hashes on every core.
+    /// `false` uses `hash_thread_nice` instead. Ignored elsewhere than Linux.
+    pub hash_thread_idle: bool,
+    /// With `hash_thread_idle = false`: how much lower than the request workers' the
+    /// hashing threads' OS scheduling priority is, as a nice increment (0 to 19;
+    /// Linux). Default 19, the lowest.
     pub hash_thread_nice: i32,
     /// Minimum password length (Django's default: 8).
     pub min_length: usize,
@@ -29,6 +34,7 @@ impl Default for PasswordSettings {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: None,
+            hash_thread_idle: true,
             hash_thread_nice: 19,
             min_length: 8,
         }
