@@ -1,9 +1,10 @@
 //! Permissions as data (Django's auth): `HasPerm("articles.publish")` allows a user who
 //! holds the named permission directly, through a group, or as a superuser. Names are
 //! declared once (`AuthContextBuilder::permissions`, or in code with
-//! [`declare_permissions!`](crate::declare_permissions), which the compiler checks); grants live in the database and
-//! change without a deploy (`grant`, `revoke`, `create-group`, `perms` on the command
-//! line, or [`PermissionAdminViews`](crate::views::PermissionAdminViews)).
+//! [`declare_permissions!`](crate::declare_permissions), which the compiler checks);
+//! grants live in the database and change without a deploy (`grant`, `revoke`,
+//! `create-group`, `perms` on the command line, or
+//! [`PermissionAdminViews`](crate::views::PermissionAdminViews)).
 
 use crate::{
     error::Denial,
