@@ -61,49 +61,61 @@ pub struct AuthEndpoint<E> {
 impl<E: Endpoint> Endpoint for AuthEndpoint<E> {
     type Output = Response;
 
-    // Combinators, not an `async fn`: this layer's future then holds the inner one
-    // and little else. An `async fn` would also keep the request, an `async` block a
-    // second copy of the inner future, and every layer above copies all of it on every
-    // request.
-    fn call(&self, mut req: Request) -> impl Future<Output = poem::Result<Self::Output>> + Send {
-        if encodes_nul(req.uri()) {
-            let mut resp =
-                crate::input::InputError::Malformed(crate::input::NULL_CHARACTERS.into())
-                    .as_response();
-            crate::headers::harden(&mut resp);
-            return Either::Left(ready(Ok(resp)));
-        }
-        let secure = crate::session::secure_for(&req, &self.ctx);
-        req.extensions_mut().insert(RequestAuth {
-            ctx: self.ctx.clone(),
-            slot: PrincipalSlot::default(),
-        });
-        Either::Right(
-            crate::session::watch_stale_cookie(self.inner.call(req))
-                .then(move |(result, clear)| self.finish(result, clear, secure)),
-        )
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Self::Output>> + Send {
+        around(&self.ctx, req, |req| self.inner.call(req))
     }
 }
 
-impl<E> AuthEndpoint<E> {
-    /// The response: errors as JSON, a stale session cookie cleared, headers hardened.
-    async fn finish<T: IntoResponse>(
-        &self,
-        result: poem::Result<T>,
-        clear: bool,
-        secure: bool,
-    ) -> poem::Result<Response> {
-        let mut resp = match result {
-            Ok(resp) => resp.into_response(),
-            // Boxed: a rare path whose future would otherwise weigh on every request's.
-            Err(e) => Box::pin(crate::error::json_error(e)).await,
-        };
-        if clear && !sets_session_cookie(&resp) {
-            crate::session::clearing(&self.ctx, secure).apply(&mut resp);
-        }
+/// What [`AuthLayer`] does around `next`: refuse a NUL in the URI, give the request
+/// the context, then answer errors as JSON, clear a stale session cookie and harden
+/// the response.
+///
+/// Combinators, not an `async fn`: this future then holds `next`'s and little else. An
+/// `async fn` would also keep the request, an `async` block a second copy of `next`'s
+/// future, and every layer above copies all of it on every request.
+pub(crate) fn around<'a, F, T>(
+    ctx: &'a AuthContext,
+    mut req: Request,
+    next: impl FnOnce(Request) -> F,
+) -> impl Future<Output = poem::Result<Response>> + Send + 'a
+where
+    F: Future<Output = poem::Result<T>> + Send + 'a,
+    T: IntoResponse + 'a,
+{
+    if encodes_nul(req.uri()) {
+        let mut resp =
+            crate::input::InputError::Malformed(crate::input::NULL_CHARACTERS.into()).as_response();
         crate::headers::harden(&mut resp);
-        Ok(resp)
+        return Either::Left(ready(Ok(resp)));
     }
+    let secure = crate::session::secure_for(&req, ctx);
+    req.extensions_mut().insert(RequestAuth {
+        ctx: ctx.clone(),
+        slot: PrincipalSlot::default(),
+    });
+    Either::Right(
+        crate::session::watch_stale_cookie(next(req))
+            .then(move |(result, clear)| finish(ctx, result, clear, secure)),
+    )
+}
+
+/// The response: errors as JSON, a stale session cookie cleared, headers hardened.
+async fn finish<T: IntoResponse>(
+    ctx: &AuthContext,
+    result: poem::Result<T>,
+    clear: bool,
+    secure: bool,
+) -> poem::Result<Response> {
+    let mut resp = match result {
+        Ok(resp) => resp.into_response(),
+        // Boxed: a rare path whose future would otherwise weigh on every request's.
+        Err(e) => Box::pin(crate::error::json_error(e)).await,
+    };
+    if clear && !sets_session_cookie(&resp) {
+        crate::session::clearing(ctx, secure).apply(&mut resp);
+    }
+    crate::headers::harden(&mut resp);
+    Ok(resp)
 }
 
 /// Whether the path or query carries `%00`: text with a NUL is refused everywhere

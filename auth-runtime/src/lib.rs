@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod api_token;
 pub mod app;
 pub mod authenticator;
+mod bounded;
 pub mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -3,7 +3,12 @@
 //! deadline for the body to arrive, so that a client sending it a byte at a time
 //! cannot hold a connection and a task for ever.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::{ready, Future},
+    time::Duration,
+};
+
+use futures_util::future::Either;
 
 use poem::{
     http::{header, StatusCode},
@@ -71,30 +76,43 @@ fn too_large() -> Error {
 impl<E: Endpoint> Endpoint for RequestLimitsEndpoint<E> {
     type Output = E::Output;
 
-    // Not an `async fn`, so that its future does not keep a second copy of the request;
-    // the body is read by a boxed future of its own, only for requests that have one.
-    fn call(&self, mut req: Request) -> impl Future<Output = Result<Self::Output>> + Send {
-        let max = self.limits.max_body;
-        let declared = req.headers().get(header::CONTENT_LENGTH);
-        let checked = match declared.map(|v| v.to_str().ok().and_then(|s| s.parse::<u64>().ok())) {
-            Some(Some(len)) if len > max as u64 => Err(too_large()),
-            Some(Some(0)) => Ok(None),
-            Some(Some(_)) | None => {
-                let body = req.take_body();
-                Ok((!body.is_empty()).then_some(body))
-            }
-            Some(None) => Err(Error::from_string(
+    fn call(&self, req: Request) -> impl Future<Output = Result<Self::Output>> + Send {
+        within(self.limits, req, |req| self.inner.call(req))
+    }
+}
+
+/// Calls `next` with `req` once its body is read within `limits`. Not an `async fn`:
+/// a request without a body goes to `next` at once, and this future holds nothing
+/// but `next`'s; one with a body is read by a boxed future of its own.
+pub(crate) fn within<'a, F, T>(
+    limits: RequestLimits,
+    mut req: Request,
+    next: impl FnOnce(Request) -> F + Send + 'a,
+) -> impl Future<Output = Result<T>> + Send + 'a
+where
+    F: Future<Output = Result<T>> + Send + 'a,
+    T: Send + 'a,
+{
+    let max = limits.max_body;
+    let declared = req.headers().get(header::CONTENT_LENGTH);
+    let body = match declared.map(|v| v.to_str().ok().and_then(|s| s.parse::<u64>().ok())) {
+        Some(Some(len)) if len > max as u64 => return Either::Left(ready(Err(too_large()))),
+        Some(Some(0)) => None,
+        Some(Some(_)) | None => Some(req.take_body()).filter(|body| !body.is_empty()),
+        Some(None) => {
+            return Either::Left(ready(Err(Error::from_string(
                 "Invalid Content-Length header.",
                 StatusCode::BAD_REQUEST,
-            )),
-        };
-        async move {
-            if let Some(body) = checked? {
-                let body = Box::pin(read_body(&req, body, self.limits)).await?;
-                req.set_body(body);
-            }
-            self.inner.call(req).await
+            ))))
         }
+    };
+    match body {
+        None => Either::Right(Either::Left(next(req))),
+        Some(body) => Either::Right(Either::Right(Box::pin(async move {
+            let body = read_body(&req, body, limits).await?;
+            req.set_body(body);
+            next(req).await
+        }))),
     }
 }
 

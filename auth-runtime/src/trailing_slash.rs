@@ -49,11 +49,16 @@ impl<E: Endpoint> Endpoint for TrimTrailingSlashEndpoint<E> {
     type Output = E::Output;
 
     fn call(&self, mut req: Request) -> impl Future<Output = Result<Self::Output>> + Send {
-        if let Some(clean) = normalized_path(req.uri()) {
-            let uri = std::mem::take(req.uri_mut());
-            *req.uri_mut() = with_path(uri, clean);
-        }
+        normalize(&mut req);
         self.inner.call(req)
+    }
+}
+
+/// Trims and merges the slashes of `req`'s path, in place.
+pub(crate) fn normalize(req: &mut Request) {
+    if let Some(clean) = normalized_path(req.uri()) {
+        let uri = std::mem::take(req.uri_mut());
+        *req.uri_mut() = with_path(uri, clean);
     }
 }
 

@@ -1,8 +1,9 @@
 //! `405 Method Not Allowed` with the `Allow` header RFC 9110 (section 15.5.6) requires:
 //! poem's router answers 405 without it.
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
+use futures_util::FutureExt;
 use poem::{
     http::{header, HeaderValue, StatusCode},
     Endpoint, IntoResponse, Middleware, Request, Response, Result,
@@ -76,6 +77,15 @@ impl AllowHeader {
         Self { routes }
     }
 
+    /// Adds `Allow` to a 405 answered for `path`.
+    pub(crate) fn annotate(&self, resp: &mut Response, path: &str) {
+        if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
+            if let Some(methods) = self.allowed(path) {
+                resp.headers_mut().insert(header::ALLOW, methods.clone());
+            }
+        }
+    }
+
     fn allowed(&self, path: &str) -> Option<&HeaderValue> {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         self.routes.iter().find_map(|(route, methods)| {
@@ -117,18 +127,16 @@ pub struct AllowHeaderEndpoint<E> {
 impl<E: Endpoint> Endpoint for AllowHeaderEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> Result<Response> {
+    fn call(&self, req: Request) -> impl Future<Output = Result<Response>> + Send {
         // A `Uri` clone shares its bytes: no allocation on the way of every request.
         let uri = req.uri().clone();
-        let mut resp = match self.inner.call(req).await {
-            Ok(out) => out.into_response(),
-            Err(e) => e.into_response(),
-        };
-        if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
-            if let Some(methods) = self.allow.allowed(uri.path()) {
-                resp.headers_mut().insert(header::ALLOW, methods.clone());
-            }
-        }
-        Ok(resp)
+        self.inner.call(req).map(move |result| {
+            let mut resp = match result {
+                Ok(out) => out.into_response(),
+                Err(e) => e.into_response(),
+            };
+            self.allow.annotate(&mut resp, uri.path());
+            Ok(resp)
+        })
     }
 }

@@ -6,6 +6,7 @@
 
 mod allow;
 mod site;
+mod stack;
 
 pub use self::allow::{AllowHeader, AllowHeaderEndpoint};
 
@@ -124,19 +125,18 @@ impl<T: OpenApi + SecuredApi + 'static> App<T> {
         };
         let allow = AllowHeader::new(&docs);
         let api = match self.routes {
-            Some(routes) => routes,
-            None => self.service.into_endpoint().boxed(),
+            Some(routes) => site::Api::Routes(routes),
+            None => site::Api::Service(self.service.into_endpoint()),
         };
-        site::Site {
-            api,
-            docs: side,
-            docs_path: self.docs.filter(|_| cfg!(feature = "swagger-ui")),
+        stack::Stack {
+            inner: site::Site {
+                api,
+                docs: side,
+                docs_path: self.docs.filter(|_| cfg!(feature = "swagger-ui")),
+            },
+            ctx: self.ctx,
+            allow,
+            limits: RequestLimits::new(self.max_body),
         }
-        .with(RequestLimits::new(self.max_body))
-        // Errors below it are answered as JSON there.
-        .with(self.ctx.layer())
-        .with(allow)
-        // poem-openapi routes `/notes/` as `/notes`; both spellings reach it.
-        .with(crate::trailing_slash::TrimTrailingSlash)
     }
 }

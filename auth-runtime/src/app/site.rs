@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use futures_util::{future::Either, FutureExt};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{endpoint::BoxEndpoint, Endpoint, IntoResponse, Request, Response};
 
 /// Where the OpenAPI document is served.
 pub(crate) const SPEC_PATH: &str = "/openapi.json";
@@ -42,6 +42,27 @@ impl<A: Endpoint, D: Endpoint> Endpoint for Site<A, D> {
                     .call(req)
                     .map(|r| r.map(IntoResponse::into_response)),
             )
+        }
+    }
+}
+
+/// The API's routes: the service's own, or others served in their place
+/// ([`App::routes`](super::App::routes)). Not boxed in the usual case: a box costs
+/// every request an allocation and a copy of its future.
+pub(crate) enum Api<S> {
+    Service(S),
+    Routes(BoxEndpoint<'static>),
+}
+
+impl<S: Endpoint> Endpoint for Api<S> {
+    type Output = Response;
+
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        match self {
+            Api::Service(api) => {
+                Either::Left(api.call(req).map(|r| r.map(IntoResponse::into_response)))
+            }
+            Api::Routes(routes) => Either::Right(routes.call(req)),
         }
     }
 }

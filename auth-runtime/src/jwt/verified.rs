@@ -10,17 +10,13 @@
 //! checked by the caller on every request, hit or miss. Entries leave when their token
 //! expires, and the cache holds at most `jwt.verified_cache_size` of them.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
-use moka::{sync::Cache, Expiry};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::TokenError;
-use crate::secret::DigestHash;
+use crate::bounded::Bounded;
 
 /// What verification proved about one token.
 #[derive(Debug)]
@@ -56,30 +52,9 @@ impl Verified {
     }
 }
 
-/// Evicts an entry once its token can no longer pass the `exp` check.
-struct UntilExpiry {
-    leeway: u64,
-}
-
-impl Expiry<[u8; 32], Arc<Verified>> for UntilExpiry {
-    fn expire_after_create(
-        &self,
-        _key: &[u8; 32],
-        value: &Arc<Verified>,
-        _created_at: Instant,
-    ) -> Option<Duration> {
-        let left = value
-            .exp
-            .saturating_sub(crate::clock::now())
-            .saturating_add(i64::try_from(self.leeway).unwrap_or(i64::MAX))
-            .saturating_add(1);
-        Some(Duration::from_secs(u64::try_from(left).unwrap_or(0)))
-    }
-}
-
 /// The bounded cache of verified tokens.
 pub(super) struct VerifiedCache {
-    entries: Cache<[u8; 32], Arc<Verified>, DigestHash>,
+    entries: Bounded<[u8; 32], Arc<Verified>>,
     leeway: u64,
 }
 
@@ -87,10 +62,7 @@ impl VerifiedCache {
     /// A cache of at most `size` tokens, or `None` for size 0.
     pub(super) fn new(size: u64, leeway: u64) -> Option<Self> {
         (size > 0).then(|| Self {
-            entries: Cache::builder()
-                .max_capacity(size)
-                .expire_after(UntilExpiry { leeway })
-                .build_with_hasher(DigestHash),
+            entries: Bounded::new(size, Duration::ZERO),
             leeway,
         })
     }
@@ -109,7 +81,14 @@ impl VerifiedCache {
             return Ok(hit);
         }
         let verified = Arc::new(verify()?);
-        self.entries.insert(key, verified.clone());
+        // Kept until the token can no longer pass the `exp` check.
+        let left = verified
+            .exp
+            .saturating_sub(crate::clock::now())
+            .saturating_add(i64::try_from(self.leeway).unwrap_or(i64::MAX))
+            .saturating_add(1);
+        let left = Duration::from_secs(u64::try_from(left).unwrap_or(0));
+        self.entries.insert_for(key, verified.clone(), left);
         Ok(verified)
     }
 }

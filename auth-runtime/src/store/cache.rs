@@ -17,9 +17,7 @@ use std::{
     time::Duration,
 };
 
-use moka::sync::Cache as Moka;
-
-use crate::{principal::User, secret::DigestHash};
+use crate::{bounded::Bounded, principal::User};
 
 /// Entries per kind, at most.
 const CAPACITY: u64 = 100_000;
@@ -120,25 +118,13 @@ impl Event {
 pub(crate) struct Cache {
     epoch: AtomicU64,
     /// By id: the hash mixes the id's bits, which is all a sequential key needs.
-    pub(crate) users: Moka<i64, (User, i64), DigestHash>,
+    pub(crate) users: Bounded<i64, (User, i64)>,
     /// The rest by the hex digest of their secret.
-    pub(crate) sessions: Moka<String, CachedSession, DigestHash>,
-    pub(crate) tokens: Moka<String, CachedToken, DigestHash>,
-    pub(crate) access: Moka<String, CachedAccess, DigestHash>,
+    pub(crate) sessions: Bounded<String, CachedSession>,
+    pub(crate) tokens: Bounded<String, CachedToken>,
+    pub(crate) access: Bounded<String, CachedAccess>,
     /// The named permissions each user holds (directly or through groups).
-    pub(crate) permissions: Moka<i64, std::sync::Arc<[String]>, DigestHash>,
-}
-
-fn build<K, V>(ttl: Duration) -> Moka<K, V, DigestHash>
-where
-    K: std::hash::Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    Moka::builder()
-        .max_capacity(CAPACITY)
-        .time_to_live(ttl)
-        .support_invalidation_closures()
-        .build_with_hasher(DigestHash)
+    pub(crate) permissions: Bounded<i64, std::sync::Arc<[String]>>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -151,11 +137,11 @@ impl Cache {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
             epoch: AtomicU64::new(0),
-            users: build(ttl),
-            sessions: build(ttl),
-            tokens: build(ttl),
-            access: build(ttl),
-            permissions: build(ttl),
+            users: Bounded::new(CAPACITY, ttl),
+            sessions: Bounded::new(CAPACITY, ttl),
+            tokens: Bounded::new(CAPACITY, ttl),
+            access: Bounded::new(CAPACITY, ttl),
+            permissions: Bounded::new(CAPACITY, ttl),
         }
     }
 
@@ -210,8 +196,7 @@ impl Cache {
     /// Every session of a user ended.
     fn forget_sessions_of(&self, user_id: i64) {
         self.bump();
-        let _ = self
-            .sessions
+        self.sessions
             .invalidate_entries_if(move |_, s| s.user_id == user_id);
     }
 
@@ -222,15 +207,13 @@ impl Cache {
 
     fn forget_token(&self, token_id: i64) {
         self.bump();
-        let _ = self
-            .tokens
+        self.tokens
             .invalidate_entries_if(move |_, t| t.id == token_id);
     }
 
     fn forget_tokens_of(&self, user_id: i64) {
         self.bump();
-        let _ = self
-            .tokens
+        self.tokens
             .invalidate_entries_if(move |_, t| t.user_id == user_id);
     }
 
@@ -241,16 +224,14 @@ impl Cache {
 
     fn forget_access_of(&self, user_id: i64) {
         self.bump();
-        let _ = self
-            .access
+        self.access
             .invalidate_entries_if(move |_, a| a.user_id == Some(user_id));
     }
 
     fn forget_family(&self, family: &str) {
         self.bump();
         let family = family.to_owned();
-        let _ = self
-            .access
+        self.access
             .invalidate_entries_if(move |_, a| a.family == family);
     }
 
@@ -262,8 +243,7 @@ impl Cache {
 
     fn forget_application(&self, application_id: i64) {
         self.bump();
-        let _ = self
-            .access
+        self.access
             .invalidate_entries_if(move |_, a| a.application_id == application_id);
     }
 }
