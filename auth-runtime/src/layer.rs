@@ -88,15 +88,22 @@ where
         crate::headers::harden(&mut resp);
         return Either::Left(ready(Ok(resp)));
     }
-    let secure = crate::session::secure_for(&req, ctx);
+    // Only a request with cookies can carry a stale session cookie to clear: the others
+    // skip the watch (a task-local swapped in and out at every poll).
+    let cookies = req.headers().contains_key(poem::http::header::COOKIE);
+    let secure = cookies && crate::session::secure_for(&req, ctx);
     req.extensions_mut().insert(RequestAuth {
         ctx: ctx.clone(),
         slot: PrincipalSlot::default(),
     });
-    Either::Right(
-        crate::session::watch_stale_cookie(next(req))
-            .then(move |(result, clear)| finish(ctx, result, clear, secure)),
-    )
+    Either::Right(if cookies {
+        Either::Left(
+            crate::session::watch_stale_cookie(next(req))
+                .then(move |(result, clear)| finish(ctx, result, clear, secure)),
+        )
+    } else {
+        Either::Right(next(req).then(move |result| finish(ctx, result, false, false)))
+    })
 }
 
 /// The response: errors as JSON, a stale session cookie cleared, headers hardened.
