@@ -1,5 +1,6 @@
 //! argon2id password hashing off the async runtime, and Django's password validators.
 
+mod pacing;
 mod pool;
 
 use std::sync::Arc;
@@ -79,7 +80,11 @@ impl PasswordHasher {
             .max(1);
         Ok(Self {
             argon,
-            threads: Arc::new(pool::HashPool::new(permits, pool::Priority::of(s))?),
+            threads: Arc::new(pool::HashPool::new(
+                permits,
+                pool::Priority::of(s),
+                s.hash_pacing,
+            )?),
             permits: Arc::new(Semaphore::new(permits)),
             max_concurrent: permits,
             dummy_hash: dummy_hash.into(),

@@ -3,7 +3,9 @@
 //! CPU that requests leave idle, and a quiet server still hashes at full speed on
 //! every core (the scheduler gives an idle core to any thread, whatever its priority).
 
-use super::HashError;
+use std::sync::Arc;
+
+use super::{pacing::Pacing, HashError};
 use crate::settings::PasswordSettings;
 
 /// How far below the request workers the hashing threads run.
@@ -30,11 +32,14 @@ impl Priority {
 /// A fixed pool of low-priority hashing threads.
 pub(super) struct HashPool {
     pool: rayon_core::ThreadPool,
+    pacing: Arc<Pacing>,
 }
 
 impl HashPool {
-    /// `threads` threads at `priority` (Linux; elsewhere the priority is left alone).
-    pub(super) fn new(threads: usize, priority: Priority) -> Result<Self, HashError> {
+    /// `threads` threads at `priority` (Linux; elsewhere the priority is left alone),
+    /// stepping back while the calling runtime's workers are busy when `pace` is set
+    /// (see [`Pacing`]).
+    pub(super) fn new(threads: usize, priority: Priority, pace: bool) -> Result<Self, HashError> {
         let pool = rayon_core::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .thread_name(|i| format!("argon2-{i}"))
@@ -42,7 +47,10 @@ impl HashPool {
             .panic_handler(|_| tracing::error!("a password hash panicked"))
             .build()
             .map_err(|e| HashError(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            pacing: Arc::new(Pacing::new(pace)),
+        })
     }
 
     /// Runs `job` on a hashing thread and waits for its result without blocking the
@@ -52,8 +60,11 @@ impl HashPool {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let pacing = self.pacing.clone();
         self.pool.spawn(move || {
-            let _ = tx.send(job());
+            pacing.run(job, |out| {
+                let _ = tx.send(out);
+            });
         });
         rx.await
             .map_err(|_| HashError("the hashing thread stopped".into()))
@@ -117,7 +128,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashing_threads_run_under_sched_idle_by_default() {
-        let pool = HashPool::new(1, Priority::of(&PasswordSettings::default())).unwrap();
+        let pool = HashPool::new(1, Priority::of(&PasswordSettings::default()), true).unwrap();
         let (policy, _) = pool.probe().await.unwrap();
         assert_eq!(
             policy,
@@ -132,7 +143,7 @@ mod tests {
             ..PasswordSettings::default()
         };
         let mine = rustix::process::getpriority_process(None).unwrap();
-        let pool = HashPool::new(1, Priority::of(&settings)).unwrap();
+        let pool = HashPool::new(1, Priority::of(&settings), true).unwrap();
         let (policy, nice) = pool.probe().await.unwrap();
         assert_eq!(
             policy,

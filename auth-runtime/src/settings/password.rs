@@ -23,6 +23,12 @@ pub struct PasswordSettings {
     /// hashing threads' OS scheduling priority is, as a nice increment (0 to 19;
     /// Linux). Default 19, the lowest.
     pub hash_thread_nice: i32,
+    /// While the request workers are busy more than a quarter of the time, run one hash
+    /// at a time, each followed by a pause three times as long (default): reads keep
+    /// their latency during a login storm, and logins slow down (to one hash every four
+    /// hash times) only while reads keep the server busy. A quiet server, or
+    /// logins alone, still hash on every core.
+    pub hash_pacing: bool,
     /// Minimum password length (Django's default: 8).
     pub min_length: usize,
 }
@@ -36,6 +42,7 @@ impl Default for PasswordSettings {
             max_concurrent_hashes: None,
             hash_thread_idle: true,
             hash_thread_nice: 19,
+            hash_pacing: true,
             min_length: 8,
         }
     }
